@@ -1,0 +1,101 @@
+/*
+ * commands.c — what each command does, in a few lines: the real work is in
+ * job.c (process), restore.c, gen.c and keys.c.
+ */
+#include "commands.h"
+#include "backend.h"
+#include "job.h"
+#include "keys.h"
+#include "output.h"
+#include "restore.h"
+#include "signals.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int command_process(const struct options *o)
+{
+    const struct backend *b = backend_find(o->backend);
+    if (b == NULL) {
+        warnx_msg("unknown backend '%s' (see `pipelab backends`)", o->backend);
+        return EX_USAGE;
+    }
+    struct job job;
+    int rc = job_open(&job, o, b);
+    if (rc != 0)
+        return rc;
+    if (signals_watch_start(&job) != 0) {
+        warnx_msg("cannot start the signal watcher");
+        writer_abort(&job.writer);
+        job_close(&job);
+        return EX_OSERR;
+    }
+    rc = job_run(&job);
+    signals_watch_stop();
+    job_close(&job);
+    return rc;
+}
+
+int command_restore(const struct options *o)
+{
+    return restore_file(o, o->in, o->out);
+}
+
+int command_verify(const struct options *o)
+{
+    int rc = restore_file(o, o->in, NULL);
+    if (rc == 0)
+        printf("%s: OK\n", o->in);
+    return rc;
+}
+
+int command_inspect(const struct options *o)
+{
+    return inspect_file(o->in, stdout);
+}
+
+int command_gen(const struct options *o)
+{
+    if (o->size == 0) {
+        warnx_msg("gen needs --size SIZE (for example --size 64M)");
+        return EX_USAGE;
+    }
+    struct gen *g = gen_new(o->kind, o->seed);
+    if (g == NULL)
+        die_oom();
+    struct output out;
+    int rc = output_open(&out, o->in, 0644, false);
+    size_t block = 1u << 20;
+    uint8_t *buf = xmalloc(block);
+    for (uint64_t left = o->size; rc == 0 && left > 0;) {
+        size_t n = left < block ? (size_t)left : block;
+        gen_fill(g, buf, n);
+        if (output_write(&out, buf, n) != 0) {
+            warnx_msg("cannot write %s: %s", o->in, strerror(errno));
+            output_abort(&out);
+            rc = EX_IOERR;
+        }
+        left -= n;
+    }
+    if (rc == 0)
+        rc = output_commit(&out);
+    free(buf);
+    gen_free(g);
+    return rc;
+}
+
+int command_keygen(const struct options *o)
+{
+    return key_generate_file(o->in);
+}
+
+int command_backends(const struct options *o)
+{
+    (void)o;
+    for (int i = 0; backend_registry[i] != NULL; i++)
+        printf("%-10s %s\n", backend_registry[i]->name, backend_registry[i]->summary);
+    return 0;
+}

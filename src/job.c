@@ -1,0 +1,258 @@
+/*
+ * job.c — setting up a run, failing it, and tearing it down. See job.h.
+ */
+#include "job.h"
+#include "backend.h"
+#include "keys.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- failing --------------------------------------------------------- */
+
+int job_fail(struct job *job, int exit_code, const char *fmt, ...)
+{
+    pthread_mutex_lock(&job->fail_lock);
+    bool first = !atomic_load(&job->failed);
+    if (first) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(job->message, sizeof job->message, fmt, ap);
+        va_end(ap);
+        job->exit_code = exit_code;
+        atomic_store_explicit(&job->failed, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&job->fail_lock);
+    /* Outside the lock: a hook takes other locks (a channel's), and a thread
+     * holding one of those may be calling job_fail right now. */
+    for (int i = 0; first && i < job->hook_count; i++)
+        job->hooks[i].fn(job->hooks[i].arg);
+    return -1;
+}
+
+void job_on_abort(struct job *job, void (*fn)(void *), void *arg)
+{
+    if (job->hook_count == JOB_MAX_HOOKS) {
+        warnx_msg("internal error: too many abort hooks");
+        abort();
+    }
+    job->hooks[job->hook_count++] = (struct job_hook){ fn, arg };
+}
+
+void job_abort_close_chan(void *chan)
+{
+    /* The producer may have closed it already; a second close is harmless
+     * here, where all we want is that nobody stays blocked. */
+    (void)chan_close(chan);
+}
+
+static void job_abort_tokens(void *tokens)
+{
+    tokens_cancel(tokens);
+}
+
+static void job_abort_reorder(void *reorder)
+{
+    reorder_cancel(reorder);
+}
+
+/* ---- setting up ------------------------------------------------------ */
+
+static int job_parse_stages(struct job *job, const struct options *opt)
+{
+    char why[256];
+    if (stage_list_parse(opt->stages, opt->level, &job->stages, why, sizeof why) != 0) {
+        warnx_msg("%s", why);
+        return EX_USAGE;
+    }
+    job->encrypted = stage_list_has(&job->stages, STAGE_ENCRYPT);
+    job->gzip = opt->format == WRITER_GZIP;
+    if (job->gzip && (job->stages.count != 1 || job->stages.item[0].kind != STAGE_COMPRESS)) {
+        warnx_msg("--format gzip takes exactly --stages compress (gzip has no room for the others)");
+        return EX_USAGE;
+    }
+    return 0;
+}
+
+/* Get the key and fill the header's key fields. */
+static int job_get_key(struct job *job, const struct options *opt, struct container_header *h)
+{
+    const char *pass = getenv(KEY_PASSPHRASE_ENV);
+    if (!job->encrypted) {
+        if (opt->key_file != NULL) {
+            warnx_msg("--key-file given, but no stage encrypts (add encrypt to --stages)");
+            return EX_USAGE;
+        }
+        return 0;
+    }
+    if (opt->key_file != NULL)
+        return key_load_file(opt->key_file, job->keys.key);
+    if (pass == NULL) {
+        warnx_msg("the encrypt stage needs a key: --key-file FILE (make one with "
+                  "`pipelab keygen FILE`) or a passphrase in %s", KEY_PASSPHRASE_ENV);
+        return EX_USAGE;
+    }
+    h->passphrase = true;
+    h->opslimit = key_default_opslimit();
+    h->memlimit = key_default_memlimit();
+    randombytes_buf(h->salt, sizeof h->salt);
+    return key_from_passphrase(pass, h->salt, h->opslimit, h->memlimit, job->keys.key);
+}
+
+/* Refuse to write over the input: the temporary-and-rename would destroy it. */
+static int job_check_paths(const struct options *opt)
+{
+    struct stat in, out;
+    if (stat(opt->in, &in) == 0 && stat(opt->out, &out) == 0 &&
+        in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+        warnx_msg("output %s is the input file; choose another name", opt->out);
+        return EX_USAGE;
+    }
+    return 0;
+}
+
+static int job_open_files(struct job *job, const struct options *opt,
+                          const uint8_t header[CONTAINER_HEADER_BYTES])
+{
+    int rc = reader_open(&job->reader, opt->in, (size_t)opt->chunk_size, job->chunk_cap,
+                         &job->inflight);
+    if (rc != 0)
+        return rc;
+    rc = writer_open(&job->writer, opt->out, job->gzip ? WRITER_GZIP : WRITER_CONTAINER,
+                     header, job->encrypted ? &job->keys : NULL, opt->sync);
+    if (rc != 0)
+        reader_close(&job->reader);
+    return rc;
+}
+
+/* Tokens, reorder window and metrics: the parts threads share. */
+static int job_make_shared(struct job *job, const struct options *opt)
+{
+    job->metrics = metrics_new(job->backend->name, opt->workers);
+    unsigned tokens = opt->cpu_tokens ? opt->cpu_tokens : (unsigned)cpu_count();
+    if (tokens_init(&job->cpu_tokens, tokens, &job->metrics->cpu_token_wait) != 0)
+        return EX_OSERR;
+    job_on_abort(job, job_abort_tokens, &job->cpu_tokens);
+    job->ordered = opt->ordered || job->gzip;
+    if (!job->ordered)
+        return 0;
+    /* The legacy backend holds the whole file anyway: its window is the file. */
+    uint64_t window = job->backend->reads_whole_input_first
+                          ? reader_chunk_count(&job->reader) : options_window(opt);
+    if (reorder_init(&job->reorder, window) != 0) {
+        tokens_destroy(&job->cpu_tokens);
+        return EX_OSERR;
+    }
+    job_on_abort(job, job_abort_reorder, &job->reorder);
+    return 0;
+}
+
+int job_open(struct job *job, const struct options *opt, const struct backend *backend)
+{
+    memset(job, 0, sizeof *job);
+    job->opt = opt;
+    job->backend = backend;
+    atomic_init(&job->failed, false);
+    inflight_init(&job->inflight);
+    if (pthread_mutex_init(&job->fail_lock, NULL) != 0)
+        return EX_OSERR;
+
+    struct container_header h = { .version = CONTAINER_VERSION };
+    uint8_t header[CONTAINER_HEADER_BYTES];
+    int rc = job_parse_stages(job, opt);
+    if (rc == 0)
+        rc = job_check_paths(opt);
+    if (rc == 0)
+        rc = job_get_key(job, opt, &h);
+    if (rc != 0)
+        goto fail;
+
+    h.encrypted = job->encrypted;
+    h.chunk_size = (uint32_t)opt->chunk_size;
+    h.stages = job->stages;
+    randombytes_buf(h.nonce_prefix, sizeof h.nonce_prefix);
+    memcpy(job->keys.nonce_prefix, h.nonce_prefix, sizeof h.nonce_prefix);
+    container_header_encode(&h, job->keys.key, header);
+    container_header_hash(header, job->keys.header_hash);
+    job->chunk_cap = stage_list_output_bound(&job->stages, (size_t)opt->chunk_size);
+
+    rc = job_open_files(job, opt, header);
+    if (rc != 0)
+        goto fail;
+    rc = job_make_shared(job, opt);
+    if (rc != 0) {
+        writer_abort(&job->writer);
+        reader_close(&job->reader);
+        goto fail;
+    }
+    return 0;
+fail:
+    metrics_free(job->metrics);
+    sodium_memzero(&job->keys, sizeof job->keys);
+    pthread_mutex_destroy(&job->fail_lock);
+    return rc;
+}
+
+/* ---- running and closing --------------------------------------------- */
+
+void job_close(struct job *job)
+{
+    reader_close(&job->reader);
+    if (job->ordered)
+        reorder_destroy(&job->reorder);
+    tokens_destroy(&job->cpu_tokens);
+    metrics_free(job->metrics);
+    sodium_memzero(&job->keys, sizeof job->keys);
+    pthread_mutex_destroy(&job->fail_lock);
+}
+
+static int job_report(struct job *job)
+{
+    const struct options *opt = job->opt;
+    if (strcmp(opt->metrics, "none") == 0)
+        return 0;
+    FILE *out = stdout;
+    if (opt->metrics_out != NULL && (out = fopen(opt->metrics_out, "w")) == NULL) {
+        warnx_msg("cannot create %s: %s", opt->metrics_out, strerror(errno));
+        return EX_CANTCREAT;
+    }
+    metrics_report(job->metrics, opt->metrics, out);
+    if (out != stdout && fclose(out) != 0) {
+        warnx_msg("cannot write %s: %s", opt->metrics_out, strerror(errno));
+        return EX_IOERR;
+    }
+    return 0;
+}
+
+int job_run(struct job *job)
+{
+    struct metrics *m = job->metrics;
+    m->start_ns = now_ns();
+    int run_rc = job->backend->run(job);
+    m->end_ns = now_ns();
+    if (run_rc != 0 && !job_failed(job))
+        job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend->name);
+
+    int rc;
+    if (job_failed(job)) {
+        writer_abort(&job->writer);
+        warnx_msg("%s", job->message);
+        rc = job->exit_code;
+    } else {
+        rc = writer_finish(&job->writer);
+    }
+    m->bytes_in = job->reader.offset;
+    m->bytes_out = writer_bytes(&job->writer);
+    m->chunks = job->writer.chunks;
+    m->peak_chunks = atomic_load(&job->inflight.peak_chunks);
+    m->peak_bytes = atomic_load(&job->inflight.peak_bytes);
+    m->peak_rss_kb = metrics_peak_rss_kb();
+    if (rc == 0)
+        rc = job_report(job);
+    return rc;
+}

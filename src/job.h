@@ -1,0 +1,98 @@
+/*
+ * job.h — one run of `pipelab process`: its settings, its shared parts, and
+ * how it fails.
+ *
+ * A backend receives a job and moves chunks through it with the three steps of
+ * pipeline.h. Everything threads share lives here, each part with its own
+ * synchronisation: the in-flight counters (atomics), the CPU tokens and the
+ * reorder window (their own locks), the metrics (atomics).
+ *
+ * Failing: job_fail records the first failure (exit code and one message) and
+ * then calls every abort hook once. Hooks close channels, cancel token pools
+ * and the reorder window, so that no thread stays blocked waiting for a
+ * partner that has stopped: every blocking call in the kit returns when its
+ * primitive is closed or cancelled. Threads check job_failed() between chunks.
+ */
+#ifndef PIPELAB_JOB_H
+#define PIPELAB_JOB_H
+
+#include "chunk.h"
+#include "container.h"
+#include "metrics.h"
+#include "options.h"
+#include "reader.h"
+#include "reorder.h"
+#include "stages.h"
+#include "tokens.h"
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define JOB_MAX_HOOKS 16
+
+struct backend;
+
+struct job_hook {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+struct job {
+    const struct options *opt;
+    const struct backend *backend;
+
+    struct stage_list stages;
+    struct stage_keys keys;           /* key material: wiped at the end */
+    bool encrypted;
+    bool gzip;
+    size_t chunk_cap;                 /* buffer bytes per chunk (output bound) */
+
+    struct reader reader;
+    struct writer writer;
+    struct inflight inflight;
+    struct tokens cpu_tokens;
+    bool ordered;
+    struct reorder reorder;           /* only when ordered */
+    struct metrics *metrics;
+
+    pthread_mutex_t fail_lock;
+    atomic_bool failed;
+    int exit_code;
+    char message[512];
+    struct job_hook hooks[JOB_MAX_HOOKS];
+    int hook_count;
+};
+
+/* Record the first failure and run the abort hooks. Later calls are ignored.
+ * Returns -1 so that callers can write `return job_fail(...)`. */
+int job_fail(struct job *job, int exit_code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static inline bool job_failed(struct job *job)
+{
+    return atomic_load_explicit(&job->failed, memory_order_acquire);
+}
+
+/* Register fn(arg) to be called once if the job fails. Register every hook
+ * before starting threads. */
+void job_on_abort(struct job *job, void (*fn)(void *), void *arg);
+
+/* Hooks for the kit's primitives. */
+void job_abort_close_chan(void *chan);
+
+/* Set up a job: parse stages, get the key, open the input and the output,
+ * make the tokens, the reorder window and the metrics. Returns 0 or an EX_
+ * code after printing why; on failure nothing is left open. */
+int job_open(struct job *job, const struct options *opt, const struct backend *backend);
+
+/* Run the backend, then finish the output (or remove it on failure), fill in
+ * the metrics and print them if asked. Returns the exit code; a failure's
+ * message has been printed. The metrics stay readable until job_close. */
+int job_run(struct job *job);
+
+/* Free everything the job holds and wipe the key. */
+void job_close(struct job *job);
+
+#endif

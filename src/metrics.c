@@ -1,0 +1,213 @@
+/*
+ * metrics.c — collecting and printing a run's figures. See metrics.h.
+ */
+#include "metrics.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct metrics *metrics_new(const char *backend, unsigned workers)
+{
+    struct metrics *m = xcalloc(1, sizeof *m);
+    m->backend = backend;
+    hist_init(&m->cpu_token_wait);
+    hist_init(&m->semaphore_wait);
+    hist_init(&m->lock_wait);
+    hist_init(&m->lock_hold);
+    hist_init(&m->cpu_queue.wait);
+    hist_init(&m->writer_queue.wait);
+    m->workers = workers;
+    m->worker = xcalloc(workers ? workers : 1, sizeof *m->worker);
+    return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+    if (m == NULL)
+        return;
+    free(m->worker);
+    free(m);
+}
+
+void metrics_queue_wait(void *queue, uint64_t wait_ns)
+{
+    struct metrics_queue *q = queue;
+    hist_record(&q->wait, wait_ns);
+}
+
+void metrics_queue_attach(struct metrics_queue *q, struct chan *ch)
+{
+    q->used = true;
+    q->capacity = chan_capacity(ch);
+    chan_set_wait_observer(ch, metrics_queue_wait, q);
+}
+
+void metrics_queue_snapshot(struct metrics_queue *q, struct chan *ch)
+{
+    chan_stats(ch, &q->stats);
+}
+
+long metrics_peak_rss_kb(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1;
+    return ru.ru_maxrss; /* KiB on Linux */
+}
+
+/* ---- derived figures ------------------------------------------------- */
+
+static double metrics_seconds(const struct metrics *m)
+{
+    return (double)(m->end_ns - m->start_ns) / 1e9;
+}
+
+static double metrics_mb_per_s(const struct metrics *m)
+{
+    double s = metrics_seconds(m);
+    return s > 0 ? (double)m->bytes_in / 1e6 / s : 0.0;
+}
+
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+static double queue_mean_depth(const struct metrics_queue *q)
+{
+    return q->stats.elapsed_ns ? (double)q->stats.depth_area_ns / (double)q->stats.elapsed_ns : 0.0;
+}
+
+/* One named figure, printed by each format in its own way. */
+struct figure {
+    const char *name;
+    const char *unit;
+    double value;
+};
+
+#define FIGURES_MAX 128
+
+static int figure_add(struct figure *f, int n, const char *name, const char *unit, double v)
+{
+    if (n < FIGURES_MAX)
+        f[n++] = (struct figure){ name, unit, v };
+    return n;
+}
+
+static int figures_hist(struct figure *f, int n, const char *const names[5],
+                        const struct histogram *h)
+{
+    n = figure_add(f, n, names[0], "ms", ms(hist_percentile(h, 0.50)));
+    n = figure_add(f, n, names[1], "ms", ms(hist_percentile(h, 0.90)));
+    n = figure_add(f, n, names[2], "ms", ms(hist_percentile(h, 0.99)));
+    n = figure_add(f, n, names[3], "ms", ms(hist_max(h)));
+    n = figure_add(f, n, names[4], "ms", ms(hist_sum(h)));
+    return n;
+}
+
+static int figures_queue(struct figure *f, int n, const char *const names[11],
+                         const struct metrics_queue *q)
+{
+    if (!q->used)
+        return n;
+    n = figure_add(f, n, names[0], "items", (double)q->capacity);
+    n = figure_add(f, n, names[1], "items", (double)q->stats.depth_max);
+    n = figure_add(f, n, names[2], "items", queue_mean_depth(q));
+    n = figure_add(f, n, names[3], "ms", ms(q->stats.send_blocked_ns));
+    n = figure_add(f, n, names[4], "ms", ms(q->stats.recv_starved_ns));
+    n = figure_add(f, n, names[5], "ms", hist_mean(&q->wait) / 1e6);
+    return figures_hist(f, n, names + 6, &q->wait);
+}
+
+static const char *const cpu_queue_names[] = {
+    "cpu_queue_capacity", "cpu_queue_depth_max", "cpu_queue_depth_mean",
+    "cpu_queue_send_blocked", "cpu_queue_recv_starved", "cpu_queue_wait_mean",
+    "cpu_queue_wait_p50", "cpu_queue_wait_p90", "cpu_queue_wait_p99", "cpu_queue_wait_max",
+    "cpu_queue_wait_total",
+};
+static const char *const writer_queue_names[] = {
+    "writer_queue_capacity", "writer_queue_depth_max", "writer_queue_depth_mean",
+    "writer_queue_send_blocked", "writer_queue_recv_starved", "writer_queue_wait_mean",
+    "writer_queue_wait_p50", "writer_queue_wait_p90", "writer_queue_wait_p99",
+    "writer_queue_wait_max", "writer_queue_wait_total",
+};
+static const char *const token_names[] = {
+    "cpu_token_wait_p50", "cpu_token_wait_p90", "cpu_token_wait_p99", "cpu_token_wait_max",
+    "cpu_token_wait_total",
+};
+static const char *const sem_names[] = {
+    "semaphore_wait_p50", "semaphore_wait_p90", "semaphore_wait_p99", "semaphore_wait_max",
+    "semaphore_wait_total",
+};
+static const char *const lock_wait_names[] = {
+    "lock_wait_p50", "lock_wait_p90", "lock_wait_p99", "lock_wait_max", "lock_wait_total",
+};
+static const char *const lock_hold_names[] = {
+    "lock_hold_p50", "lock_hold_p90", "lock_hold_p99", "lock_hold_max", "lock_hold_total",
+};
+
+static int metrics_figures(const struct metrics *m, struct figure *f)
+{
+    int n = 0;
+    n = figure_add(f, n, "wall_time", "s", metrics_seconds(m));
+    n = figure_add(f, n, "bytes_in", "B", (double)m->bytes_in);
+    n = figure_add(f, n, "bytes_out", "B", (double)m->bytes_out);
+    n = figure_add(f, n, "ratio", "x", m->bytes_out ? (double)m->bytes_in / (double)m->bytes_out : 0);
+    n = figure_add(f, n, "throughput", "MB/s", metrics_mb_per_s(m));
+    n = figure_add(f, n, "chunks", "", (double)m->chunks);
+    n = figure_add(f, n, "peak_rss", "KiB", (double)m->peak_rss_kb);
+    n = figure_add(f, n, "peak_chunks_in_flight", "chunks", (double)m->peak_chunks);
+    n = figure_add(f, n, "peak_bytes_in_flight", "B", (double)m->peak_bytes);
+    n = figures_queue(f, n, cpu_queue_names, &m->cpu_queue);
+    n = figures_queue(f, n, writer_queue_names, &m->writer_queue);
+    n = figures_hist(f, n, token_names, &m->cpu_token_wait);
+    if (hist_count(&m->semaphore_wait) > 0) {
+        n = figures_hist(f, n, sem_names, &m->semaphore_wait);
+        n = figures_hist(f, n, lock_wait_names, &m->lock_wait);
+        n = figures_hist(f, n, lock_hold_names, &m->lock_hold);
+    }
+    return n;
+}
+
+/* ---- output formats -------------------------------------------------- */
+
+static void metrics_print_workers_table(const struct metrics *m, FILE *out)
+{
+    for (unsigned i = 0; i < m->workers; i++)
+        fprintf(out, "  worker %-3u  %8llu chunks  %10.1f ms busy\n", i,
+                (unsigned long long)m->worker[i].chunks, ms(m->worker[i].busy_ns));
+}
+
+int metrics_report(const struct metrics *m, const char *format, FILE *out)
+{
+    struct figure f[FIGURES_MAX];
+    int n = metrics_figures(m, f);
+    if (strcmp(format, "table") == 0) {
+        fprintf(out, "backend %s\n", m->backend);
+        for (int i = 0; i < n; i++)
+            fprintf(out, "  %-28s %14.3f %s\n", f[i].name, f[i].value, f[i].unit);
+        metrics_print_workers_table(m, out);
+    } else if (strcmp(format, "csv") == 0) {
+        fprintf(out, "backend");
+        for (int i = 0; i < n; i++)
+            fprintf(out, ",%s%s%s", f[i].name, f[i].unit[0] ? "_" : "", f[i].unit[0] ? f[i].unit : "");
+        fprintf(out, "\n%s", m->backend);
+        for (int i = 0; i < n; i++)
+            fprintf(out, ",%.6g", f[i].value);
+        fprintf(out, "\n");
+    } else if (strcmp(format, "json") == 0) {
+        fprintf(out, "{\n  \"backend\": \"%s\",\n", m->backend);
+        for (int i = 0; i < n; i++)
+            fprintf(out, "  \"%s\": {\"value\": %.9g, \"unit\": \"%s\"},\n", f[i].name, f[i].value, f[i].unit);
+        fprintf(out, "  \"workers\": [");
+        for (unsigned i = 0; i < m->workers; i++)
+            fprintf(out, "%s{\"chunks\": %llu, \"busy_ms\": %.3f}", i ? ", " : "",
+                    (unsigned long long)m->worker[i].chunks, ms(m->worker[i].busy_ns));
+        fprintf(out, "]\n}\n");
+    } else {
+        return -1;
+    }
+    return 0;
+}

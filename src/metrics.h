@@ -1,0 +1,72 @@
+/*
+ * metrics.h — what a run measures about itself.
+ *
+ * Everything is counted where it happens, cheaply: histograms and counters are
+ * atomics (no lock on the hot path), per-worker figures are written only by
+ * their own worker and read after it has been joined, channel figures come
+ * from the channels' own statistics. metrics_report prints them as a table,
+ * CSV or JSON at the end of the run.
+ *
+ * Names follow the seed note: cpu_queue is the channel from the reader to the
+ * workers, writer_queue the one from the workers to the writer.
+ */
+#ifndef PIPELAB_METRICS_H
+#define PIPELAB_METRICS_H
+
+#include "chan.h"
+#include "histogram.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct metrics_worker {
+    uint64_t chunks;
+    uint64_t busy_ns;        /* time spent processing (holding a CPU token) */
+};
+
+struct metrics_queue {
+    bool used;               /* does this backend have the channel at all? */
+    size_t capacity;         /* CHAN_UNBOUNDED for unbounded */
+    struct chan_stats stats; /* snapshot taken when the run ends */
+    struct histogram wait;   /* enqueue -> dequeue, per chunk */
+};
+
+struct metrics {
+    const char *backend;
+    uint64_t start_ns, end_ns;
+    uint64_t bytes_in, bytes_out;
+    uint64_t chunks;
+    int64_t peak_chunks, peak_bytes;  /* chunks in flight (chunk.h) */
+    long peak_rss_kb;
+
+    struct histogram cpu_token_wait;  /* waiting for a CPU token */
+    struct histogram semaphore_wait;  /* mutex backend: the legacy semaphore */
+    struct histogram lock_wait;       /* mutex backend: waiting for the writer lock */
+    struct histogram lock_hold;       /* mutex backend: holding it */
+
+    struct metrics_queue cpu_queue;
+    struct metrics_queue writer_queue;
+
+    unsigned workers;
+    struct metrics_worker *worker;    /* [workers] */
+};
+
+struct metrics *metrics_new(const char *backend, unsigned workers);
+void metrics_free(struct metrics *m);
+
+/* The chan_wait_fn that feeds a queue's histogram. */
+void metrics_queue_wait(void *queue, uint64_t wait_ns);
+
+/* Watch a channel: its waits go to q's histogram. */
+void metrics_queue_attach(struct metrics_queue *q, struct chan *ch);
+/* Take the channel's final statistics (call before destroying it). */
+void metrics_queue_snapshot(struct metrics_queue *q, struct chan *ch);
+
+/* Peak resident set size of this process so far, in KiB. */
+long metrics_peak_rss_kb(void);
+
+/* Print in "table", "csv" or "json". Returns 0, or -1 for an unknown format. */
+int metrics_report(const struct metrics *m, const char *format, FILE *out);
+
+#endif

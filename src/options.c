@@ -1,0 +1,30 @@
+/*
+ * options.c — default settings. See options.h.
+ */
+#include "options.h"
+#include "util.h"
+
+#include <string.h>
+
+void options_defaults(struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->stages = "compress,encrypt";
+    o->level = 6;
+    o->chunk_size = 1u << 20;
+    o->format = WRITER_CONTAINER;
+    o->backend = "serial";
+    o->workers = (unsigned)cpu_count();
+    o->channel_depth = 4;
+    o->cpu_tokens = 0;              /* 0: one per core */
+    o->fail_at_chunk = -1;
+    o->metrics = "none";
+    o->backends = "serial,mutex,bounded,unbounded";
+    o->kind = GEN_TEXT;
+    o->seed = 1;
+}
+
+unsigned options_window(const struct options *o)
+{
+    return o->window ? o->window : 2 * o->channel_depth + o->workers;
+}

@@ -1,0 +1,312 @@
+/*
+ * restore.c — restore, verify and inspect. See restore.h.
+ */
+#include "restore.h"
+#include "bytes.h"
+#include "container.h"
+#include "keys.h"
+#include "output.h"
+#include "stages.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct restore {
+    FILE *in;
+    const char *in_path;
+    uint64_t in_size;
+    uint64_t offset;                  /* where the next read starts */
+    struct container_header h;
+    uint8_t header[CONTAINER_HEADER_BYTES];
+    struct stage_keys keys;
+    struct stage_runner *runner;
+    struct container_digest digest;
+    struct output out;
+    bool writing;
+    uint64_t records, total_raw;
+    int64_t final_index;              /* -1 until the final chunk is seen */
+    char why[300];
+};
+
+/* Record why the file is bad (the caller reports it) and return EX_DATAERR. */
+static int bad(struct restore *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct restore *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof r->why, fmt, ap);
+    va_end(ap);
+    return EX_DATAERR;
+}
+
+/* Read exactly n bytes; 1 if done, 0 on a clean end of file before any byte,
+ * -1 on a short read or an I/O error. */
+static int restore_read(struct restore *r, void *buf, size_t n)
+{
+    size_t got = fread(buf, 1, n, r->in);
+    r->offset += got;
+    if (got == n)
+        return 1;
+    return got == 0 && !ferror(r->in) ? 0 : -1;
+}
+
+static int restore_open_input(struct restore *r, const char *path)
+{
+    struct stat st;
+    r->in_path = path;
+    r->in = fopen(path, "rb");
+    if (r->in == NULL) {
+        warnx_msg("cannot open %s: %s", path, strerror(errno));
+        return EX_NOINPUT;
+    }
+    if (fstat(fileno(r->in), &st) != 0 || !S_ISREG(st.st_mode)) {
+        warnx_msg("%s is not a regular file", path);
+        return EX_NOINPUT;
+    }
+    r->in_size = (uint64_t)st.st_size;
+    return 0;
+}
+
+static int restore_header(struct restore *r)
+{
+    int got = restore_read(r, r->header, sizeof r->header);
+    if (got != 1) {
+        if (r->offset >= 2 && r->header[0] == 0x1f && r->header[1] == 0x8b)
+            return bad(r, "this is a gzip file, not a container: use gunzip");
+        return bad(r, "truncated file: the header is incomplete");
+    }
+    if (r->header[0] == 0x1f && r->header[1] == 0x8b)
+        return bad(r, "this is a gzip file, not a container: use gunzip");
+    if (container_header_decode(r->header, &r->h, r->why, sizeof r->why) != 0)
+        return EX_DATAERR;
+    container_header_hash(r->header, r->keys.header_hash);
+    memcpy(r->keys.nonce_prefix, r->h.nonce_prefix, sizeof r->keys.nonce_prefix);
+    return 0;
+}
+
+/* The key this file needs: from its passphrase, or from --key-file. */
+static int restore_key(struct restore *r, const struct options *opt)
+{
+    if (!r->h.encrypted)
+        return 0;
+    const char *pass = getenv(KEY_PASSPHRASE_ENV);
+    int rc;
+    if (r->h.passphrase && pass != NULL)
+        rc = key_from_passphrase(pass, r->h.salt, r->h.opslimit, r->h.memlimit, r->keys.key);
+    else if (opt->key_file != NULL)
+        rc = key_load_file(opt->key_file, r->keys.key);
+    else {
+        warnx_msg("%s is encrypted: give %s", r->in_path,
+                  r->h.passphrase ? "its passphrase in " KEY_PASSPHRASE_ENV : "--key-file FILE");
+        return EX_USAGE;
+    }
+    if (rc != 0)
+        return rc;
+    if (container_key_check(r->header, r->keys.key) != 0)
+        return bad(r, "wrong key%s: %s was encrypted with another one",
+                   r->h.passphrase ? " or passphrase" : "", r->in_path);
+    return 0;
+}
+
+/* One record: read, check, reverse the stages, write the plaintext. */
+static int restore_record(struct restore *r)
+{
+    uint8_t head[CONTAINER_RECORD_BYTES];
+    struct container_record rec;
+    uint64_t at = r->offset - 1;
+    head[0] = CONTAINER_RECORD_TAG;
+    if (restore_read(r, head + 1, sizeof head - 1) != 1)
+        return bad(r, "truncated file: record at byte %" PRIu64 " is cut short", at);
+    uint64_t max_index = r->in_size / CONTAINER_RECORD_BYTES;
+    size_t max_stored = stage_list_output_bound(&r->h.stages, r->h.chunk_size);
+    if (container_record_decode(head, &rec) != 0 || rec.index > max_index ||
+        rec.raw_len > r->h.chunk_size || rec.stored_len > max_stored)
+        return bad(r, "record at byte %" PRIu64 " is corrupt (impossible fields)", at);
+    if (container_digest_set(&r->digest, rec.index, rec.crc, rec.raw_len) != 0)
+        return bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", rec.index);
+    if (rec.is_final && r->final_index >= 0)
+        return bad(r, "two records claim to be the final chunk");
+    if (rec.is_final)
+        r->final_index = (int64_t)rec.index;
+    else if (rec.raw_len != r->h.chunk_size)
+        return bad(r, "chunk %" PRIu64 " is short but not marked final", rec.index);
+
+    struct chunk *c = chunk_new(NULL, rec.index, rec.stored_len ? rec.stored_len : 1);
+    c->is_final = rec.is_final;
+    c->raw_len = rec.raw_len;
+    c->len = rec.stored_len;
+    int rc = 0;
+    if (restore_read(r, c->data, rec.stored_len) != 1 && rec.stored_len > 0)
+        rc = bad(r, "truncated file: chunk %" PRIu64 " is cut short", rec.index);
+    else if (stage_reverse(r->runner, c, r->why, sizeof r->why) != 0)
+        rc = EX_DATAERR;
+    else if (c->crc != rec.crc)
+        rc = bad(r, "chunk %" PRIu64 " is corrupt (its CRC-32 does not match)", rec.index);
+    else if (r->writing &&
+             output_write_at(&r->out, rec.index * r->h.chunk_size, c->data, c->len) != 0) {
+        warnx_msg("cannot write %s: %s", r->out.final_path, strerror(errno));
+        rc = EX_IOERR;
+    }
+    r->records++;
+    r->total_raw += rec.raw_len;
+    chunk_free(c);
+    return rc;
+}
+
+/* The footer, and every whole-file check. */
+static int restore_footer(struct restore *r)
+{
+    uint8_t bytes[CONTAINER_FOOTER_BYTES];
+    struct container_footer f;
+    bytes[0] = CONTAINER_FOOTER_TAG;
+    if (restore_read(r, bytes + 1, sizeof bytes - 1) != 1)
+        return bad(r, "truncated file: the footer is cut short");
+    if (container_footer_decode(bytes, r->h.encrypted ? &r->keys : NULL,
+                                r->keys.header_hash, &f) != 0)
+        return bad(r, "footer is corrupt or was altered (its check does not match)");
+    if (fgetc(r->in) != EOF)
+        return bad(r, "unexpected data after the footer (garbage appended?)");
+    if (f.chunk_count != r->records)
+        return bad(r, "footer says %" PRIu64 " chunks, the file holds %" PRIu64
+                   " (a record was dropped or added)", f.chunk_count, r->records);
+    uint64_t missing = container_digest_first_missing(&r->digest, f.chunk_count);
+    if (missing != f.chunk_count)
+        return bad(r, "chunk %" PRIu64 " is missing (dropped record)", missing);
+    if (r->final_index != (int64_t)f.chunk_count - 1)
+        return bad(r, "the last chunk is not marked final (records dropped at the end?)");
+    if (f.total_raw != r->total_raw)
+        return bad(r, "footer's total size does not match the chunks");
+    uint8_t digest[CONTAINER_DIGEST_BYTES];
+    container_digest_final(&r->digest, f.chunk_count, digest);
+    if (sodium_memcmp(digest, f.digest, sizeof digest) != 0)
+        return bad(r, "the plaintext digest does not match the footer");
+    return 0;
+}
+
+static int restore_body(struct restore *r)
+{
+    for (;;) {
+        uint8_t tag;
+        int got = restore_read(r, &tag, 1);
+        if (got == 0)
+            return bad(r, "truncated file: it ends without a footer");
+        if (got < 0) {
+            warnx_msg("cannot read %s: %s", r->in_path, strerror(errno));
+            return EX_IOERR;
+        }
+        if (tag == CONTAINER_FOOTER_TAG)
+            return restore_footer(r);
+        if (tag != CONTAINER_RECORD_TAG)
+            return bad(r, "corrupt data at byte %" PRIu64 " (expected a record)", r->offset - 1);
+        int rc = restore_record(r);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+int restore_file(const struct options *opt, const char *in, const char *out)
+{
+    struct restore r;
+    memset(&r, 0, sizeof r);
+    r.final_index = -1;
+    container_digest_init(&r.digest);
+    int rc = restore_open_input(&r, in);
+    if (rc == 0)
+        rc = restore_header(&r);
+    if (rc == 0)
+        rc = restore_key(&r, opt);
+    if (rc == 0 && (r.runner = stage_runner_new(&r.h.stages, &r.keys, false)) == NULL)
+        rc = EX_OSERR;
+    if (rc == 0 && out != NULL) {
+        rc = output_open(&r.out, out, 0644, opt->sync);
+        r.writing = rc == 0;
+    }
+    if (rc == 0)
+        rc = restore_body(&r);
+    if (rc == 0 && r.writing)
+        rc = output_commit(&r.out);     /* prints its own message */
+    else if (r.writing)
+        output_abort(&r.out);
+    if (rc == EX_DATAERR && r.why[0] != '\0')
+        warnx_msg("%s: %s", in, r.why);
+    stage_runner_free(r.runner);
+    container_digest_free(&r.digest);
+    sodium_memzero(&r.keys, sizeof r.keys);
+    if (r.in != NULL)
+        fclose(r.in);
+    return rc;
+}
+
+/* ---- inspect --------------------------------------------------------- */
+
+static void inspect_header(const struct restore *r, FILE *out)
+{
+    char stages[160];
+    stage_list_describe(&r->h.stages, stages, sizeof stages);
+    fprintf(out, "header (%d bytes)\n", CONTAINER_HEADER_BYTES);
+    fprintf(out, "  version      %u\n", r->h.version);
+    fprintf(out, "  stages       %s\n", stages[0] ? stages : "(none)");
+    fprintf(out, "  chunk size   %" PRIu32 " bytes\n", r->h.chunk_size);
+    fprintf(out, "  encrypted    %s\n", !r->h.encrypted ? "no"
+                 : r->h.passphrase ? "yes, key from a passphrase (Argon2id)" : "yes, key file");
+    fprintf(out, "  nonce prefix ");
+    for (int i = 0; i < STAGE_NONCE_PREFIX_BYTES; i++)
+        fprintf(out, "%02x", r->h.nonce_prefix[i]);
+    fprintf(out, "\n");
+    if (r->h.passphrase)
+        fprintf(out, "  argon2id     opslimit %" PRIu64 ", memlimit %" PRIu64 " bytes\n",
+                r->h.opslimit, r->h.memlimit);
+}
+
+/* Walk the records without decoding payloads; print one line each. */
+static int inspect_records(struct restore *r, FILE *out)
+{
+    fprintf(out, "records\n  %10s %12s %10s %10s %5s\n", "index", "offset", "raw", "stored", "final");
+    for (;;) {
+        uint8_t head[CONTAINER_FOOTER_BYTES];
+        struct container_record rec;
+        uint64_t at = r->offset;
+        if (restore_read(r, head, 1) != 1)
+            return bad(r, "truncated file: it ends without a footer");
+        if (head[0] == CONTAINER_FOOTER_TAG) {
+            if (restore_read(r, head + 1, CONTAINER_FOOTER_BYTES - 1) != 1)
+                return bad(r, "truncated file: the footer is cut short");
+            fprintf(out, "footer (%d bytes, at byte %" PRIu64 ")\n", CONTAINER_FOOTER_BYTES, at);
+            fprintf(out, "  chunks       %" PRIu64 "\n  total bytes  %" PRIu64 "\n",
+                    get_le64(head + 8), get_le64(head + 16));
+            fprintf(out, "  (checks are not verified here: use `pipelab verify`)\n");
+            return 0;
+        }
+        if (restore_read(r, head + 1, CONTAINER_RECORD_BYTES - 1) != 1 ||
+            container_record_decode(head, &rec) != 0)
+            return bad(r, "corrupt record at byte %" PRIu64, at);
+        fprintf(out, "  %10" PRIu64 " %12" PRIu64 " %10" PRIu32 " %10" PRIu32 " %5s\n",
+                rec.index, at, rec.raw_len, rec.stored_len, rec.is_final ? "yes" : "");
+        if (fseeko(r->in, rec.stored_len, SEEK_CUR) != 0)
+            return bad(r, "truncated file: chunk %" PRIu64 " is cut short", rec.index);
+        r->offset += rec.stored_len;
+    }
+}
+
+int inspect_file(const char *in, FILE *out)
+{
+    struct restore r;
+    memset(&r, 0, sizeof r);
+    int rc = restore_open_input(&r, in);
+    if (rc == 0)
+        rc = restore_header(&r);
+    if (rc == 0) {
+        inspect_header(&r, out);
+        rc = inspect_records(&r, out);
+    }
+    if (rc == EX_DATAERR)
+        warnx_msg("%s: %s", in, r.why);
+    if (r.in != NULL)
+        fclose(r.in);
+    return rc;
+}

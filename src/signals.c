@@ -1,0 +1,69 @@
+/*
+ * signals.c — the signal-watcher thread. See signals.h.
+ */
+#include "signals.h"
+#include "job.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+
+static pthread_t watcher;
+static bool watching;
+static atomic_bool stopping;
+
+/* SIGUSR1 is how signals_watch_stop wakes the watcher. */
+static void signals_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGUSR1);
+}
+
+void signals_block(void)
+{
+    sigset_t set;
+    signals_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void *signals_watch(void *arg)
+{
+    struct job *job = arg;
+    sigset_t set;
+    signals_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    for (;;) {
+        int sig;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGUSR1 && atomic_load(&stopping))
+            return NULL;
+        if (sig == SIGINT || sig == SIGTERM) {
+            job_fail(job, 128 + sig, "interrupted by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            return NULL;
+        }
+    }
+}
+
+int signals_watch_start(struct job *job)
+{
+    atomic_store(&stopping, false);
+    if (pthread_create(&watcher, NULL, signals_watch, job) != 0)
+        return -1;
+    watching = true;
+    return 0;
+}
+
+void signals_watch_stop(void)
+{
+    if (!watching)
+        return;
+    atomic_store(&stopping, true);
+    /* If the watcher already returned (it handled a signal), the kill is a
+     * no-op on a thread that is not yet joined. */
+    pthread_kill(watcher, SIGUSR1);
+    pthread_join(watcher, NULL);
+    watching = false;
+}

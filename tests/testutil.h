@@ -1,0 +1,53 @@
+/*
+ * testutil.h — what every pipelab test file includes.
+ *
+ * cmocka needs a few standard headers before its own; this file includes them in
+ * the right order and adds small helpers shared by the suites:
+ *   test_watchdog(s)   end the whole suite if one test takes longer than s seconds
+ *                      (a hang becomes a failure, never a stalled run);
+ *   test_tmpdir()      a fresh temporary directory for files a test writes.
+ */
+#ifndef PIPELAB_TESTUTIL_H
+#define PIPELAB_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_watchdog_fired(int sig)
+{
+    (void)sig;
+    static const char msg[] = "\n!! test watchdog: a test did not finish in time (hang?)\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    _exit(124);
+}
+
+/* Arm (or re-arm) a per-test time limit. */
+static inline void test_watchdog(unsigned seconds)
+{
+    signal(SIGALRM, test_watchdog_fired);
+    alarm(seconds);
+}
+
+/* Create a fresh directory under $TMPDIR (or /tmp); the path is static storage
+ * reused by the next call. Fails the test if it cannot be made. */
+static inline const char *test_tmpdir(void)
+{
+    static char path[256];
+    const char *base = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/pipelab-test-XXXXXX", base ? base : "/tmp");
+    if (mkdtemp(path) == NULL)
+        fail_msg("mkdtemp failed");
+    return path;
+}
+
+#endif
