@@ -7,13 +7,16 @@
  *
  *   bounded   (capacity >= 1): a ring buffer. chan_send blocks while it is full;
  *             that blocking is the backpressure that keeps memory bounded.
- *   unbounded (capacity == CHAN_UNBOUNDED): a linked list. chan_send never
- *             blocks, so memory grows whenever the receivers are slower.
+ *   unbounded (capacity == CHAN_UNBOUNDED, i.e. 0): a linked list. chan_send
+ *             never blocks, so memory grows whenever the receivers are slower.
+ *             (Unlike Go, capacity 0 is not an unbuffered rendezvous channel.)
  *
  * Closing: chan_close wakes every waiter. After close, chan_send fails with
  * CHAN_CLOSED; chan_recv still delivers everything the channel holds, in FIFO
  * order, and only then reports CHAN_CLOSED. This is how a producer says "no
- * more items" (the seed's "drop the sender").
+ * more items" (in the Rust design note the kit follows: dropping the sender).
+ * A failed receive sets *item to NULL; try_send on a channel that is both
+ * closed and full reports CHAN_CLOSED.
  *
  * Ownership: a channel never owns the items it carries. On a successful send the
  * item belongs to the channel until a receiver takes it; chan_destroy hands any
@@ -42,7 +45,7 @@ struct chan_stats {
     uint64_t sent;            /* items accepted by send */
     uint64_t received;        /* items taken by recv */
     size_t depth_max;         /* highest length ever seen */
-    uint64_t depth_area_ns;   /* integral of length over time: mean depth = area / elapsed */
+    uint64_t depth_area_ns;   /* integral of length over time (items x ns): mean depth = area / elapsed */
     uint64_t elapsed_ns;      /* time since chan_new, at the moment of the snapshot */
     uint64_t wait_total_ns;   /* sum over items of (dequeue time - enqueue time) */
     uint64_t send_blocked_ns; /* time senders spent waiting for room (backpressure) */

@@ -1,0 +1,384 @@
+/*
+ * chan.c — channels: one mutex, two condition variables, and a queue.
+ *
+ * This file implements chan.h. Everything a channel does is guarded by its one
+ * mutex, ch->mu. The two condition variables are places to sleep:
+ *
+ *   not_empty  receivers wait here for an item; every send signals it.
+ *   not_full   senders wait here for room;      every recv signals it.
+ *
+ * Two queues sit behind the one API; the capacity chooses which.
+ *
+ *   bounded    A ring buffer of cap slots, allocated once in chan_new. `head` is
+ *              the slot of the oldest item and `len` counts the items, so the
+ *              next free slot is (head + len) % cap. Send writes there; recv
+ *              takes ring[head] and moves head one slot on, wrapping to 0. No
+ *              memory is allocated after chan_new.
+ *
+ *   unbounded  A singly linked list, oldest item first. Send mallocs a node and
+ *              links it after `last`; recv unlinks `first` and frees it. The
+ *              list is never full, so senders never wait on not_full.
+ *
+ * Why every wait sits in a while loop. pthread_cond_wait may return when the
+ * condition is still false: POSIX allows spurious wakeups, and even a real
+ * signal only says "the state changed", not "the state is still what you want".
+ * Between the signal and the moment the woken thread gets the mutex back,
+ * another thread can take the mutex first and take the item (or the free slot).
+ * So a waiter re-checks its condition every time it wakes, and sleeps again if
+ * it is still false. An `if` instead of `while` is the classic bug here.
+ *
+ * Why close broadcasts. A send or recv changes the state by one item, so it
+ * wakes one waiter (signal). Close changes the answer for every waiter at once:
+ * each blocked sender must now fail and each blocked receiver must drain or
+ * fail. A signal would wake only one of them and the rest would sleep forever,
+ * so close wakes everyone on both condition variables (broadcast).
+ *
+ * Statistics cost almost nothing because the mutex is held anyway: every item
+ * carries the time it was enqueued, and the counters in ch->st are updated in
+ * the same critical section as the queue. Timestamps are read while holding the
+ * mutex, so each one is >= the one before; differences never go negative.
+ */
+#include "chan.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* One slot of the bounded ring. */
+struct chan_slot {
+    void *item;
+    uint64_t enq_ns; /* when it was sent */
+};
+
+/* One item of the unbounded list. */
+struct chan_node {
+    void *item;
+    uint64_t enq_ns; /* when it was sent */
+    struct chan_node *next;
+};
+
+struct chan {
+    pthread_mutex_t mu;        /* guards every field below except cap and free_item */
+    pthread_cond_t not_empty;  /* receivers wait here */
+    pthread_cond_t not_full;   /* senders wait here (bounded only) */
+    size_t cap;                /* CHAN_UNBOUNDED, or the ring's number of slots */
+    size_t len;                /* items queued now */
+    int closed;
+
+    struct chan_slot *ring;    /* bounded: cap slots */
+    size_t head;               /* bounded: slot of the oldest item */
+    struct chan_node *first;   /* unbounded: oldest item, or NULL */
+    struct chan_node *last;    /* unbounded: newest item, or NULL */
+
+    void (*free_item)(void *); /* for leftovers in chan_destroy; may be NULL */
+    chan_wait_fn on_wait;      /* queue-wait observer; may be NULL */
+    void *on_wait_arg;
+
+    uint64_t created_ns;       /* for elapsed_ns */
+    uint64_t depth_changed_ns; /* when len last changed, for depth_area_ns */
+    struct chan_stats st;      /* the counters; elapsed_ns is filled by chan_stats */
+};
+
+static uint64_t chan_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int chan_full(const struct chan *ch)
+{
+    return ch->cap != CHAN_UNBOUNDED && ch->len == ch->cap;
+}
+
+/* Add the area under the depth curve since the last change: the length has
+ * been ch->len all that time. Call just before len changes, and in chan_stats. */
+static void chan_account_depth(struct chan *ch, uint64_t now)
+{
+    ch->st.depth_area_ns += (uint64_t)ch->len * (now - ch->depth_changed_ns);
+    ch->depth_changed_ns = now;
+}
+
+/* ---- the two queues (mutex held) --------------------------------------- */
+
+static void chan_ring_put(struct chan *ch, void *item, uint64_t now)
+{
+    struct chan_slot *s = &ch->ring[(ch->head + ch->len) % ch->cap];
+    s->item = item;
+    s->enq_ns = now;
+}
+
+static void *chan_ring_take(struct chan *ch, uint64_t *enq_ns)
+{
+    struct chan_slot *s = &ch->ring[ch->head];
+    ch->head = (ch->head + 1) % ch->cap;
+    *enq_ns = s->enq_ns;
+    return s->item;
+}
+
+/* malloc runs under the mutex. A faster channel would allocate before locking;
+ * this one keeps send a straight line, and malloc's per-thread caches make the
+ * call short. Out of memory ends the program, as everywhere in pipelab. */
+static void chan_list_put(struct chan *ch, void *item, uint64_t now)
+{
+    struct chan_node *n = xmalloc(sizeof *n);
+    n->item = item;
+    n->enq_ns = now;
+    n->next = NULL;
+    if (ch->last != NULL)
+        ch->last->next = n;
+    else
+        ch->first = n;
+    ch->last = n;
+}
+
+static void *chan_list_take(struct chan *ch, uint64_t *enq_ns)
+{
+    struct chan_node *n = ch->first;
+    void *item = n->item;
+    *enq_ns = n->enq_ns;
+    ch->first = n->next;
+    if (ch->first == NULL)
+        ch->last = NULL;
+    free(n);
+    return item;
+}
+
+/* Unlink the oldest item (there is one) from whichever queue this is. */
+static void *chan_take(struct chan *ch, uint64_t *enq_ns)
+{
+    ch->len--;
+    if (ch->cap == CHAN_UNBOUNDED)
+        return chan_list_take(ch, enq_ns);
+    return chan_ring_take(ch, enq_ns);
+}
+
+/* Queue an item (there is room), count it, and wake one receiver. */
+static void chan_push(struct chan *ch, void *item, uint64_t now)
+{
+    chan_account_depth(ch, now);
+    if (ch->cap == CHAN_UNBOUNDED)
+        chan_list_put(ch, item, now);
+    else
+        chan_ring_put(ch, item, now);
+    ch->len++;
+    if (ch->len > ch->st.depth_max)
+        ch->st.depth_max = ch->len;
+    ch->st.sent++;
+    pthread_cond_signal(&ch->not_empty);
+}
+
+/* Take the oldest item (there is one), count it, and wake one sender.
+ * Returns how long the item was queued. */
+static uint64_t chan_pop(struct chan *ch, void **item, uint64_t now)
+{
+    uint64_t enq_ns;
+    chan_account_depth(ch, now);
+    *item = chan_take(ch, &enq_ns);
+    ch->st.received++;
+    ch->st.wait_total_ns += now - enq_ns;
+    /* On an unbounded channel nobody waits on not_full; the signal is a no-op. */
+    pthread_cond_signal(&ch->not_full);
+    return now - enq_ns;
+}
+
+/* ---- waiting (mutex held) ---------------------------------------------- */
+
+/* Sleep until there is room or the channel is closed. The time spent asleep is
+ * backpressure: add it to send_blocked_ns. Returns the time now. */
+static uint64_t chan_wait_room(struct chan *ch)
+{
+    uint64_t start = chan_now_ns();
+    if (!chan_full(ch) || ch->closed)
+        return start;
+    while (chan_full(ch) && !ch->closed)
+        pthread_cond_wait(&ch->not_full, &ch->mu);
+    uint64_t now = chan_now_ns();
+    ch->st.send_blocked_ns += now - start;
+    return now;
+}
+
+/* Sleep until there is an item or the channel is closed. The time spent asleep
+ * is starvation: add it to recv_starved_ns. Returns the time now. */
+static uint64_t chan_wait_item(struct chan *ch)
+{
+    uint64_t start = chan_now_ns();
+    if (ch->len > 0 || ch->closed)
+        return start;
+    while (ch->len == 0 && !ch->closed)
+        pthread_cond_wait(&ch->not_empty, &ch->mu);
+    uint64_t now = chan_now_ns();
+    ch->st.recv_starved_ns += now - start;
+    return now;
+}
+
+/* The end of a successful recv: release the mutex, then tell the observer.
+ * The observer runs unlocked so that a slow observer never stalls the channel. */
+static void chan_unlock_report(struct chan *ch, uint64_t wait_ns)
+{
+    chan_wait_fn fn = ch->on_wait;
+    void *arg = ch->on_wait_arg;
+    pthread_mutex_unlock(&ch->mu);
+    if (fn != NULL)
+        fn(arg, wait_ns);
+}
+
+/* ---- the API ----------------------------------------------------------- */
+
+struct chan *chan_new(size_t capacity, void (*free_item)(void *))
+{
+    struct chan *ch = calloc(1, sizeof *ch);
+    if (ch == NULL)
+        return NULL;
+    if (capacity != CHAN_UNBOUNDED) {
+        ch->ring = calloc(capacity, sizeof *ch->ring);
+        if (ch->ring == NULL)
+            goto fail_ring;
+    }
+    /* Each init can fail (no memory, no resources); undo what came before. */
+    if (pthread_mutex_init(&ch->mu, NULL) != 0)
+        goto fail_ring;
+    if (pthread_cond_init(&ch->not_empty, NULL) != 0)
+        goto fail_mutex;
+    if (pthread_cond_init(&ch->not_full, NULL) != 0)
+        goto fail_not_empty;
+
+    ch->cap = capacity;
+    ch->free_item = free_item;
+    ch->created_ns = chan_now_ns();
+    ch->depth_changed_ns = ch->created_ns;
+    return ch;
+
+fail_not_empty:
+    pthread_cond_destroy(&ch->not_empty);
+fail_mutex:
+    pthread_mutex_destroy(&ch->mu);
+fail_ring:
+    free(ch->ring);
+    free(ch);
+    return NULL;
+}
+
+/* Destroying a channel that another thread is still using is a bug in the
+ * caller; by then every sender and receiver must be finished. */
+void chan_destroy(struct chan *ch)
+{
+    if (ch == NULL)
+        return;
+    while (ch->len > 0) {
+        uint64_t enq_ns;
+        void *item = chan_take(ch, &enq_ns);
+        if (ch->free_item != NULL)
+            ch->free_item(item);
+    }
+    pthread_cond_destroy(&ch->not_full);
+    pthread_cond_destroy(&ch->not_empty);
+    pthread_mutex_destroy(&ch->mu);
+    free(ch->ring);
+    free(ch);
+}
+
+void chan_set_wait_observer(struct chan *ch, chan_wait_fn fn, void *arg)
+{
+    pthread_mutex_lock(&ch->mu);
+    ch->on_wait = fn;
+    ch->on_wait_arg = arg;
+    pthread_mutex_unlock(&ch->mu);
+}
+
+enum chan_status chan_send(struct chan *ch, void *item)
+{
+    pthread_mutex_lock(&ch->mu);
+    uint64_t now = chan_wait_room(ch);
+    if (ch->closed) {
+        pthread_mutex_unlock(&ch->mu);
+        return CHAN_CLOSED; /* the item is still the caller's */
+    }
+    chan_push(ch, item, now);
+    pthread_mutex_unlock(&ch->mu);
+    return CHAN_OK;
+}
+
+enum chan_status chan_try_send(struct chan *ch, void *item)
+{
+    pthread_mutex_lock(&ch->mu);
+    enum chan_status st = CHAN_OK;
+    if (ch->closed)
+        st = CHAN_CLOSED;
+    else if (chan_full(ch))
+        st = CHAN_WOULD_BLOCK;
+    else
+        chan_push(ch, item, chan_now_ns());
+    pthread_mutex_unlock(&ch->mu);
+    return st;
+}
+
+/* On CHAN_CLOSED (and CHAN_WOULD_BLOCK below) *item is set to NULL. */
+enum chan_status chan_recv(struct chan *ch, void **item)
+{
+    pthread_mutex_lock(&ch->mu);
+    uint64_t now = chan_wait_item(ch);
+    if (ch->len == 0) {
+        /* Woken with nothing queued: the channel is closed and drained. */
+        pthread_mutex_unlock(&ch->mu);
+        *item = NULL;
+        return CHAN_CLOSED;
+    }
+    uint64_t wait_ns = chan_pop(ch, item, now);
+    chan_unlock_report(ch, wait_ns);
+    return CHAN_OK;
+}
+
+enum chan_status chan_try_recv(struct chan *ch, void **item)
+{
+    pthread_mutex_lock(&ch->mu);
+    if (ch->len == 0) {
+        enum chan_status st = ch->closed ? CHAN_CLOSED : CHAN_WOULD_BLOCK;
+        pthread_mutex_unlock(&ch->mu);
+        *item = NULL;
+        return st;
+    }
+    uint64_t wait_ns = chan_pop(ch, item, chan_now_ns());
+    chan_unlock_report(ch, wait_ns);
+    return CHAN_OK;
+}
+
+int chan_close(struct chan *ch)
+{
+    pthread_mutex_lock(&ch->mu);
+    if (ch->closed) {
+        pthread_mutex_unlock(&ch->mu);
+        return -1;
+    }
+    ch->closed = 1;
+    pthread_cond_broadcast(&ch->not_empty);
+    pthread_cond_broadcast(&ch->not_full);
+    pthread_mutex_unlock(&ch->mu);
+    return 0;
+}
+
+size_t chan_len(struct chan *ch)
+{
+    pthread_mutex_lock(&ch->mu);
+    size_t n = ch->len;
+    pthread_mutex_unlock(&ch->mu);
+    return n;
+}
+
+/* No lock: the capacity never changes after chan_new. */
+size_t chan_capacity(const struct chan *ch)
+{
+    return ch->cap;
+}
+
+void chan_stats(struct chan *ch, struct chan_stats *out)
+{
+    pthread_mutex_lock(&ch->mu);
+    uint64_t now = chan_now_ns();
+    chan_account_depth(ch, now); /* bring the depth integral up to now */
+    *out = ch->st;
+    out->elapsed_ns = now - ch->created_ns;
+    pthread_mutex_unlock(&ch->mu);
+}
