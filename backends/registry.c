@@ -7,6 +7,9 @@
 
 const struct backend *const backend_registry[] = {
     &backend_serial,
+    &backend_mutex,
+    &backend_bounded,
+    &backend_unbounded,
     NULL,
 };
 

@@ -37,7 +37,7 @@ struct cli_option {
 
 static const struct cli_option cli_options[] = {
     { "backend", "NAME", T_STRING, F(backend), 0, 0, C_PROCESS,
-      "serial, mutex, bounded or unbounded (see `pipelab backends`)" },
+      "serial, mutex, bounded (default) or unbounded (see `pipelab backends`)" },
     { "stages", "LIST", T_STRING, F(stages), 0, 0, C_RUNS,
       "processing stages in order (default compress,encrypt); also checksum, spin:MS" },
     { "level", "N", T_UINT, F(level), 1, 9, C_RUNS, "zlib compression level 1..9 (default 6)" },

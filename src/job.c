@@ -17,31 +17,41 @@
 
 int job_fail(struct job *job, int exit_code, const char *fmt, ...)
 {
+    struct job_hook hooks[JOB_MAX_HOOKS];
+    int count = 0;
     pthread_mutex_lock(&job->fail_lock);
-    bool first = !atomic_load(&job->failed);
-    if (first) {
+    if (!atomic_load(&job->failed)) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(job->message, sizeof job->message, fmt, ap);
         va_end(ap);
         job->exit_code = exit_code;
         atomic_store_explicit(&job->failed, true, memory_order_release);
+        count = job->hook_count;
+        memcpy(hooks, job->hooks, sizeof hooks[0] * (size_t)count);
     }
     pthread_mutex_unlock(&job->fail_lock);
     /* Outside the lock: a hook takes other locks (a channel's), and a thread
      * holding one of those may be calling job_fail right now. */
-    for (int i = 0; first && i < job->hook_count; i++)
-        job->hooks[i].fn(job->hooks[i].arg);
+    for (int i = 0; i < count; i++)
+        hooks[i].fn(hooks[i].arg);
     return -1;
 }
 
 void job_on_abort(struct job *job, void (*fn)(void *), void *arg)
 {
-    if (job->hook_count == JOB_MAX_HOOKS) {
+    pthread_mutex_lock(&job->fail_lock);
+    bool already_failed = atomic_load(&job->failed);
+    if (!already_failed && job->hook_count == JOB_MAX_HOOKS) {
         warnx_msg("internal error: too many abort hooks");
         abort();
     }
-    job->hooks[job->hook_count++] = (struct job_hook){ fn, arg };
+    if (!already_failed)
+        job->hooks[job->hook_count++] = (struct job_hook){ fn, arg };
+    pthread_mutex_unlock(&job->fail_lock);
+    /* Registered too late to be called by job_fail: do its work now. */
+    if (already_failed)
+        fn(arg);
 }
 
 void job_abort_close_chan(void *chan)

@@ -75,8 +75,8 @@ static inline bool job_failed(struct job *job)
     return atomic_load_explicit(&job->failed, memory_order_acquire);
 }
 
-/* Register fn(arg) to be called once if the job fails. Register every hook
- * before starting threads. */
+/* Register fn(arg) to be called once if the job fails (at once, if it has
+ * failed already). Safe while other threads run. */
 void job_on_abort(struct job *job, void (*fn)(void *), void *arg);
 
 /* Hooks for the kit's primitives. */

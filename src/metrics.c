@@ -31,6 +31,13 @@ void metrics_free(struct metrics *m)
     free(m);
 }
 
+void metrics_set_workers(struct metrics *m, unsigned workers)
+{
+    free(m->worker);
+    m->workers = workers;
+    m->worker = xcalloc(workers ? workers : 1, sizeof *m->worker);
+}
+
 void metrics_queue_wait(void *queue, uint64_t wait_ns)
 {
     struct metrics_queue *q = queue;

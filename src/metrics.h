@@ -55,6 +55,9 @@ struct metrics {
 struct metrics *metrics_new(const char *backend, unsigned workers);
 void metrics_free(struct metrics *m);
 
+/* A backend whose thread count is not --workers (mutex) says how many. */
+void metrics_set_workers(struct metrics *m, unsigned workers);
+
 /* The chan_wait_fn that feeds a queue's histogram. */
 void metrics_queue_wait(void *queue, uint64_t wait_ns);
 

@@ -13,7 +13,7 @@ void options_defaults(struct options *o)
     o->level = 6;
     o->chunk_size = 1u << 20;
     o->format = WRITER_CONTAINER;
-    o->backend = "serial";
+    o->backend = "bounded";
     o->workers = (unsigned)cpu_count();
     o->channel_depth = 4;
     o->cpu_tokens = 0;              /* 0: one per core */

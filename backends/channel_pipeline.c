@@ -1,0 +1,165 @@
+/*
+ * channel_pipeline.c — reader, worker pool and writer joined by channels.
+ *
+ * Who owns a chunk: the reader from pipeline_read until chan_send succeeds;
+ * then the channel; then the worker that received it; then the writer_queue;
+ * then the writer, whose pipeline_deliver frees it. Whoever holds a chunk when
+ * a send fails (the job has failed and the channel is closed) frees it.
+ *
+ * Who closes what (the question behind most channel bugs):
+ *   - cpu_queue is closed by the reader when the input ends: workers then
+ *     drain it and see CHAN_CLOSED;
+ *   - writer_queue is closed by the LAST worker to finish (an atomic count
+ *     of workers still running), never by the first: closing early would
+ *     make the others' sends fail;
+ *   - on failure, the job's abort hooks close both at once, so a reader
+ *     blocked in send, workers blocked in recv or send, and the writer
+ *     blocked in recv all wake; each frees what it holds and returns.
+ * No thread ever waits on anything but a channel, a token or the reorder
+ * window, and the abort hooks close or cancel all three.
+ */
+#include "channel_pipeline.h"
+#include "pipeline.h"
+#include "util.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+struct channel_pipeline {
+    struct job *job;
+    struct chan *cpu_queue;      /* reader -> workers */
+    struct chan *writer_queue;   /* workers -> writer */
+    atomic_uint workers_running;
+};
+
+struct worker_thread {
+    struct channel_pipeline *p;
+    struct worker w;
+    pthread_t thread;
+    bool started;
+};
+
+/* Close a channel we own. Closed already is fine only if the job failed
+ * (an abort hook got there first); otherwise it is a bug worth reporting. */
+static void channel_pipeline_close(struct channel_pipeline *p, struct chan *ch)
+{
+    if (chan_close(ch) != 0 && !job_failed(p->job))
+        job_fail(p->job, EX_SOFTWARE, "internal error: a channel was closed twice");
+}
+
+static void *reader_thread(void *arg)
+{
+    struct channel_pipeline *p = arg;
+    struct chunk *c;
+    while (pipeline_read(p->job, &c) == 1) {
+        /* Blocks while cpu_queue is full: this wait is the backpressure. */
+        if (chan_send(p->cpu_queue, c) != CHAN_OK) {
+            chunk_free(c);
+            break;
+        }
+    }
+    channel_pipeline_close(p, p->cpu_queue);
+    return NULL;
+}
+
+static void *worker_thread(void *arg)
+{
+    struct worker_thread *t = arg;
+    struct channel_pipeline *p = t->p;
+    void *item;
+    while (chan_recv(p->cpu_queue, &item) == CHAN_OK) {
+        struct chunk *c = item;
+        if (pipeline_process(p->job, &t->w, c) != 0 ||
+            chan_send(p->writer_queue, c) != CHAN_OK)
+            chunk_free(c); /* the job failed: drop it and drain the rest */
+    }
+    /* The last worker out closes the writer's channel (fan-in). */
+    if (atomic_fetch_sub(&p->workers_running, 1) == 1)
+        channel_pipeline_close(p, p->writer_queue);
+    return NULL;
+}
+
+static void *writer_thread(void *arg)
+{
+    struct channel_pipeline *p = arg;
+    void *item;
+    while (chan_recv(p->writer_queue, &item) == CHAN_OK)
+        pipeline_deliver(p->job, item); /* frees it, even after a failure */
+    return NULL;
+}
+
+/* Start the worker threads. On failure the job fails, which closes the
+ * channels, so the threads already started end by themselves. */
+static void start_workers(struct channel_pipeline *p, struct worker_thread *t, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        t[i].p = p;
+        if (pipeline_worker_init(p->job, &t[i].w, i) != 0)
+            break;
+        if (pthread_create(&t[i].thread, NULL, worker_thread, &t[i]) != 0) {
+            pipeline_worker_done(p->job, &t[i].w);
+            job_fail(p->job, EX_OSERR, "cannot start worker thread %u", i);
+            break;
+        }
+        t[i].started = true;
+    }
+}
+
+static void join_workers(struct channel_pipeline *p, struct worker_thread *t, unsigned n)
+{
+    unsigned started = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (!t[i].started)
+            continue;
+        pthread_join(t[i].thread, NULL);
+        pipeline_worker_done(p->job, &t[i].w);
+        started++;
+    }
+    /* Workers that never started never counted themselves out. */
+    if (started < n && atomic_fetch_sub(&p->workers_running, n - started) == n - started)
+        channel_pipeline_close(p, p->writer_queue);
+}
+
+int channel_pipeline_run(struct job *job, size_t capacity)
+{
+    struct metrics *m = job->metrics;
+    unsigned n = job->opt->workers;
+    struct channel_pipeline p = { .job = job };
+    p.cpu_queue = chan_new(capacity, chunk_free_void);
+    p.writer_queue = chan_new(capacity, chunk_free_void);
+    if (p.cpu_queue == NULL || p.writer_queue == NULL) {
+        chan_destroy(p.cpu_queue);
+        chan_destroy(p.writer_queue);
+        return job_fail(job, EX_OSERR, "cannot create channels");
+    }
+    atomic_init(&p.workers_running, n);
+    metrics_queue_attach(&m->cpu_queue, p.cpu_queue);
+    metrics_queue_attach(&m->writer_queue, p.writer_queue);
+    job_on_abort(job, job_abort_close_chan, p.cpu_queue);
+    job_on_abort(job, job_abort_close_chan, p.writer_queue);
+
+    struct worker_thread *workers = xcalloc(n, sizeof *workers);
+    pthread_t reader, writer;
+    bool reader_started = pthread_create(&reader, NULL, reader_thread, &p) == 0;
+    if (!reader_started)
+        job_fail(job, EX_OSERR, "cannot start the reader thread");
+    start_workers(&p, workers, n);
+    bool writer_started = pthread_create(&writer, NULL, writer_thread, &p) == 0;
+    if (!writer_started)
+        job_fail(job, EX_OSERR, "cannot start the writer thread");
+
+    if (reader_started)
+        pthread_join(reader, NULL);
+    join_workers(&p, workers, n);
+    if (writer_started)
+        pthread_join(writer, NULL);
+
+    metrics_queue_snapshot(&m->cpu_queue, p.cpu_queue);
+    metrics_queue_snapshot(&m->writer_queue, p.writer_queue);
+    /* Channels are destroyed with the job's hooks still pointing at them:
+     * the job is over and no one can fail it any more. */
+    chan_destroy(p.cpu_queue);
+    chan_destroy(p.writer_queue);
+    free(workers);
+    return job_failed(job) ? -1 : 0;
+}
