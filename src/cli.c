@@ -20,7 +20,7 @@ enum {
 #define C_RUNS (C_PROCESS | C_COMPARE | C_BENCH)   /* commands that run the pipeline */
 
 /* T_UINT fills an unsigned field, T_U64 a uint64_t, T_INT64 an int64_t. */
-enum option_type { T_STRING, T_UINT, T_U64, T_INT64, T_SIZE, T_FLAG, T_FORMAT, T_KIND };
+enum option_type { T_STRING, T_UINT, T_U64, T_INT64, T_SIZE, T_FLAG, T_NOFLAG, T_FORMAT, T_KIND };
 
 struct cli_option {
     const char *name;
@@ -71,7 +71,32 @@ static const struct cli_option cli_options[] = {
       "print the run's metrics: none (default), table, csv or json" },
     { "metrics-out", "FILE", T_STRING, F(metrics_out), 0, 0, C_PROCESS,
       "write the metrics to FILE instead of standard output" },
-    { "size", "SIZE", T_SIZE, F(size), 1, 1ull << 40, C_GEN, "bytes to generate, with K/M/G" },
+    { "timeline", "FILE", T_STRING, F(timeline), 0, 0, C_PROCESS,
+      "sample RSS, chunks in flight and channel depths every 10 ms into a CSV" },
+    { "trace", "FILE", T_STRING, F(trace), 0, 0, C_PROCESS,
+      "write per-chunk spans as Chrome trace-event JSON (open in Perfetto)" },
+    { "no-progress", NULL, T_NOFLAG, F(progress), 0, 0, C_PROCESS,
+      "no progress bar (it is shown only when stderr is a terminal anyway)" },
+    { "backends", "LIST", T_STRING, F(backends), 0, 0, C_COMPARE | C_BENCH,
+      "backends to run (default serial,mutex,bounded,unbounded)" },
+    { "csv", "FILE", T_STRING, F(csv), 0, 0, C_COMPARE | C_BENCH,
+      "also write every run's metrics as CSV rows to FILE" },
+    { "input", "FILE", T_STRING, F(in), 0, 0, C_BENCH,
+      "bench this file instead of generated text (--size of it)" },
+    { "workers-list", "LIST", T_STRING, F(workers_list), 0, 0, C_BENCH,
+      "bench: worker counts to sweep (default 1,2,4)" },
+    { "depths", "LIST", T_STRING, F(depths), 0, 0, C_BENCH,
+      "bench: channel depths to sweep (default 4)" },
+    { "chunk-sizes", "LIST", T_STRING, F(chunk_sizes), 0, 0, C_BENCH,
+      "bench: chunk sizes to sweep (default 1M)" },
+    { "stage-costs", "LIST", T_STRING, F(stage_costs), 0, 0, C_BENCH,
+      "bench: --stage-cost-us values to sweep (default 0)" },
+    { "writer-delays", "LIST", T_STRING, F(writer_delays), 0, 0, C_BENCH,
+      "bench: --writer-delay-us values to sweep (default 0)" },
+    { "repeats", "N", T_UINT, F(repeats), 1, 100, C_BENCH,
+      "bench: runs of each configuration, interleaved (default 3)" },
+    { "size", "SIZE", T_SIZE, F(size), 1, 1ull << 40, C_GEN | C_BENCH,
+      "bytes to generate, with K/M/G (bench default 32M)" },
     { "kind", "KIND", T_KIND, F(kind), 0, 0, C_GEN, "text (default), random, zeros or mixed" },
     { "seed", "N", T_U64, F(seed), 0, ANY, C_GEN, "generator seed (default 1)" },
 };
@@ -98,6 +123,10 @@ static const struct cli_command cli_commands[] = {
     { "gen", C_GEN, 1, "gen OUT --size SIZE", "write deterministic test data", command_gen },
     { "keygen", C_KEYGEN, 1, "keygen FILE", "write a new random 32-byte key (mode 0600)",
       command_keygen },
+    { "compare", C_COMPARE, 1, "compare IN", "run every backend on IN side by side, one process each",
+      command_compare },
+    { "bench", C_BENCH, 0, "bench", "sweep backends x workers x depths x ... into a CSV",
+      command_bench },
     { "backends", C_BACKENDS, 0, "backends", "list the synchronisation backends",
       command_backends },
 };
@@ -166,7 +195,8 @@ static int cli_set(const struct cli_option *opt, const char *value, struct optio
         *(const char **)field = value;
         return 0;
     case T_FLAG:
-        *(bool *)field = true;
+    case T_NOFLAG:
+        *(bool *)field = opt->type == T_FLAG;
         return 0;
     case T_SIZE:
         if (parse_size(value, opt->max, &v) != 0 || v < opt->min)
@@ -220,7 +250,7 @@ static int cli_parse_option(const struct cli_command *cmd, int argc, char **argv
         return EX_USAGE;
     }
     const char *value = NULL;
-    if (opt->arg == NULL && eq != NULL) {
+    if (opt->arg == NULL && eq != NULL) { /* a flag such as --ordered */
         warnx_msg("--%s takes no value", opt->name);
         return EX_USAGE;
     }

@@ -23,6 +23,10 @@ int command_process(const struct options *o)
         warnx_msg("unknown backend '%s' (see `pipelab backends`)", o->backend);
         return EX_USAGE;
     }
+    if (!metrics_format_valid(o->metrics)) {
+        warnx_msg("--metrics: '%s' is not one of none, table, csv, json", o->metrics);
+        return EX_USAGE;
+    }
     struct job job;
     int rc = job_open(&job, o, b);
     if (rc != 0)

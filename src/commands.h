@@ -14,5 +14,7 @@ int command_inspect(const struct options *o);
 int command_gen(const struct options *o);
 int command_keygen(const struct options *o);
 int command_backends(const struct options *o);
+int command_compare(const struct options *o);
+int command_bench(const struct options *o);
 
 #endif

@@ -4,6 +4,7 @@
 #include "job.h"
 #include "backend.h"
 #include "keys.h"
+#include "monitor.h"
 #include "util.h"
 
 #include <errno.h>
@@ -168,6 +169,8 @@ int job_open(struct job *job, const struct options *opt, const struct backend *b
     job->opt = opt;
     job->backend = backend;
     atomic_init(&job->failed, false);
+    atomic_init(&job->bytes_read, 0);
+    atomic_init(&job->bytes_written, 0);
     inflight_init(&job->inflight);
     if (pthread_mutex_init(&job->fail_lock, NULL) != 0)
         return EX_OSERR;
@@ -239,22 +242,50 @@ static int job_report(struct job *job)
     return 0;
 }
 
+/* Write the trace file, if one was asked for. */
+static int job_write_trace(struct job *job)
+{
+    if (job->trace == NULL)
+        return 0;
+    int rc = trace_write(job->trace, job->opt->trace, job->backend->name, job->metrics->workers);
+    trace_free(job->trace);
+    free(job->trace);
+    job->trace = NULL;
+    return rc;
+}
+
 int job_run(struct job *job)
 {
     struct metrics *m = job->metrics;
+    struct monitor mon;
     m->start_ns = now_ns();
-    int run_rc = job->backend->run(job);
-    m->end_ns = now_ns();
-    if (run_rc != 0 && !job_failed(job))
+    if (job->opt->trace != NULL) {
+        job->trace = xmalloc(sizeof *job->trace);
+        trace_init(job->trace, m->start_ns);
+    }
+    int rc = monitor_start(&mon, job);
+    if (rc != 0)
+        job_fail(job, rc, "cannot start the run");
+    else if (job->backend->run(job) != 0 && !job_failed(job))
         job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend->name);
+    m->end_ns = now_ns();
+    int mon_rc = monitor_stop(&mon, !job_failed(job));
 
-    int rc;
     if (job_failed(job)) {
         writer_abort(&job->writer);
         warnx_msg("%s", job->message);
         rc = job->exit_code;
     } else {
         rc = writer_finish(&job->writer);
+    }
+    if (rc == 0)
+        rc = mon_rc;
+    if (rc == 0)
+        rc = job_write_trace(job);
+    else if (job->trace != NULL) {
+        trace_free(job->trace);
+        free(job->trace);
+        job->trace = NULL;
     }
     m->bytes_in = job->reader.offset;
     m->bytes_out = writer_bytes(&job->writer);

@@ -24,6 +24,7 @@
 #include "reorder.h"
 #include "stages.h"
 #include "tokens.h"
+#include "trace.h"
 #include "writer.h"
 
 #include <pthread.h>
@@ -56,6 +57,9 @@ struct job {
     bool ordered;
     struct reorder reorder;           /* only when ordered */
     struct metrics *metrics;
+    atomic_uint_fast64_t bytes_read;     /* for the monitor: updated per chunk */
+    atomic_uint_fast64_t bytes_written;
+    struct trace *trace;              /* NULL unless --trace */
 
     pthread_mutex_t fail_lock;
     atomic_bool failed;

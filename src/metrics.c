@@ -12,6 +12,8 @@ struct metrics *metrics_new(const char *backend, unsigned workers)
 {
     struct metrics *m = xcalloc(1, sizeof *m);
     m->backend = backend;
+    if (pthread_mutex_init(&m->live_lock, NULL) != 0)
+        die_oom(); /* only fails for lack of resources */
     hist_init(&m->cpu_token_wait);
     hist_init(&m->semaphore_wait);
     hist_init(&m->lock_wait);
@@ -27,6 +29,7 @@ void metrics_free(struct metrics *m)
 {
     if (m == NULL)
         return;
+    pthread_mutex_destroy(&m->live_lock);
     free(m->worker);
     free(m);
 }
@@ -44,16 +47,31 @@ void metrics_queue_wait(void *queue, uint64_t wait_ns)
     hist_record(&q->wait, wait_ns);
 }
 
-void metrics_queue_attach(struct metrics_queue *q, struct chan *ch)
+void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct chan *ch)
 {
     q->used = true;
     q->capacity = chan_capacity(ch);
     chan_set_wait_observer(ch, metrics_queue_wait, q);
+    pthread_mutex_lock(&m->live_lock);
+    q->live = ch;
+    pthread_mutex_unlock(&m->live_lock);
 }
 
-void metrics_queue_snapshot(struct metrics_queue *q, struct chan *ch)
+void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct chan *ch)
 {
+    pthread_mutex_lock(&m->live_lock);
+    q->live = NULL;
+    pthread_mutex_unlock(&m->live_lock);
     chan_stats(ch, &q->stats);
+    q->depth_at_end = chan_len(ch);
+}
+
+size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q)
+{
+    pthread_mutex_lock(&m->live_lock);
+    size_t depth = q->live != NULL ? chan_len(q->live) : 0;
+    pthread_mutex_unlock(&m->live_lock);
+    return depth;
 }
 
 long metrics_peak_rss_kb(void)
@@ -114,12 +132,11 @@ static int figures_hist(struct figure *f, int n, const char *const names[5],
     return n;
 }
 
-static int figures_queue(struct figure *f, int n, const char *const names[11],
+static int figures_queue(struct figure *f, int n, const char *const names[12],
                          const struct metrics_queue *q)
 {
-    if (!q->used)
-        return n;
     n = figure_add(f, n, names[0], "items", (double)q->capacity);
+    n = figure_add(f, n, names[11], "items", (double)q->depth_at_end);
     n = figure_add(f, n, names[1], "items", (double)q->stats.depth_max);
     n = figure_add(f, n, names[2], "items", queue_mean_depth(q));
     n = figure_add(f, n, names[3], "ms", ms(q->stats.send_blocked_ns));
@@ -132,13 +149,13 @@ static const char *const cpu_queue_names[] = {
     "cpu_queue_capacity", "cpu_queue_depth_max", "cpu_queue_depth_mean",
     "cpu_queue_send_blocked", "cpu_queue_recv_starved", "cpu_queue_wait_mean",
     "cpu_queue_wait_p50", "cpu_queue_wait_p90", "cpu_queue_wait_p99", "cpu_queue_wait_max",
-    "cpu_queue_wait_total",
+    "cpu_queue_wait_total", "cpu_queue_depth",
 };
 static const char *const writer_queue_names[] = {
     "writer_queue_capacity", "writer_queue_depth_max", "writer_queue_depth_mean",
     "writer_queue_send_blocked", "writer_queue_recv_starved", "writer_queue_wait_mean",
     "writer_queue_wait_p50", "writer_queue_wait_p90", "writer_queue_wait_p99",
-    "writer_queue_wait_max", "writer_queue_wait_total",
+    "writer_queue_wait_max", "writer_queue_wait_total", "writer_queue_depth",
 };
 static const char *const token_names[] = {
     "cpu_token_wait_p50", "cpu_token_wait_p90", "cpu_token_wait_p99", "cpu_token_wait_max",
@@ -155,6 +172,14 @@ static const char *const lock_hold_names[] = {
     "lock_hold_p50", "lock_hold_p90", "lock_hold_p99", "lock_hold_max", "lock_hold_total",
 };
 
+static double metrics_busy_ms(const struct metrics *m)
+{
+    uint64_t busy = 0;
+    for (unsigned i = 0; i < m->workers; i++)
+        busy += m->worker[i].busy_ns;
+    return ms(busy);
+}
+
 static int metrics_figures(const struct metrics *m, struct figure *f)
 {
     int n = 0;
@@ -170,11 +195,11 @@ static int metrics_figures(const struct metrics *m, struct figure *f)
     n = figures_queue(f, n, cpu_queue_names, &m->cpu_queue);
     n = figures_queue(f, n, writer_queue_names, &m->writer_queue);
     n = figures_hist(f, n, token_names, &m->cpu_token_wait);
-    if (hist_count(&m->semaphore_wait) > 0) {
-        n = figures_hist(f, n, sem_names, &m->semaphore_wait);
-        n = figures_hist(f, n, lock_wait_names, &m->lock_wait);
-        n = figures_hist(f, n, lock_hold_names, &m->lock_hold);
-    }
+    n = figures_hist(f, n, sem_names, &m->semaphore_wait);
+    n = figures_hist(f, n, lock_wait_names, &m->lock_wait);
+    n = figures_hist(f, n, lock_hold_names, &m->lock_hold);
+    n = figure_add(f, n, "workers", "", (double)m->workers);
+    n = figure_add(f, n, "worker_busy_total", "ms", metrics_busy_ms(m));
     return n;
 }
 
@@ -197,12 +222,10 @@ int metrics_report(const struct metrics *m, const char *format, FILE *out)
             fprintf(out, "  %-28s %14.3f %s\n", f[i].name, f[i].value, f[i].unit);
         metrics_print_workers_table(m, out);
     } else if (strcmp(format, "csv") == 0) {
-        fprintf(out, "backend");
+        metrics_csv_header(out);
+        fprintf(out, "%s", m->backend);
         for (int i = 0; i < n; i++)
-            fprintf(out, ",%s%s%s", f[i].name, f[i].unit[0] ? "_" : "", f[i].unit[0] ? f[i].unit : "");
-        fprintf(out, "\n%s", m->backend);
-        for (int i = 0; i < n; i++)
-            fprintf(out, ",%.6g", f[i].value);
+            fprintf(out, ",%.9g", f[i].value);
         fprintf(out, "\n");
     } else if (strcmp(format, "json") == 0) {
         fprintf(out, "{\n  \"backend\": \"%s\",\n", m->backend);
@@ -217,4 +240,33 @@ int metrics_report(const struct metrics *m, const char *format, FILE *out)
         return -1;
     }
     return 0;
+}
+
+/* CSV column names carry their unit: throughput_mb_s, peak_rss_kib, ... */
+static void metrics_csv_name(const struct figure *f, FILE *out)
+{
+    fprintf(out, ",%s", f->name);
+    if (f->unit[0] == '\0')
+        return;
+    fputc('_', out);
+    for (const char *u = f->unit; *u; u++)
+        fputc(*u == '/' ? '_' : (*u >= 'A' && *u <= 'Z' ? *u - 'A' + 'a' : *u), out);
+}
+
+void metrics_csv_header(FILE *out)
+{
+    struct metrics *empty = metrics_new("", 0);
+    struct figure f[FIGURES_MAX];
+    int n = metrics_figures(empty, f);
+    fprintf(out, "backend");
+    for (int i = 0; i < n; i++)
+        metrics_csv_name(&f[i], out);
+    fprintf(out, "\n");
+    metrics_free(empty);
+}
+
+int metrics_format_valid(const char *format)
+{
+    return strcmp(format, "none") == 0 || strcmp(format, "table") == 0 ||
+           strcmp(format, "csv") == 0 || strcmp(format, "json") == 0;
 }

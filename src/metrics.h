@@ -16,6 +16,7 @@
 #include "chan.h"
 #include "histogram.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,12 +29,15 @@ struct metrics_worker {
 struct metrics_queue {
     bool used;               /* does this backend have the channel at all? */
     size_t capacity;         /* CHAN_UNBOUNDED for unbounded */
+    struct chan *live;       /* the channel while the run lasts, for sampling */
     struct chan_stats stats; /* snapshot taken when the run ends */
+    size_t depth_at_end;
     struct histogram wait;   /* enqueue -> dequeue, per chunk */
 };
 
 struct metrics {
     const char *backend;
+    pthread_mutex_t live_lock;        /* guards the queues' `live` pointers */
     uint64_t start_ns, end_ns;
     uint64_t bytes_in, bytes_out;
     uint64_t chunks;
@@ -62,14 +66,26 @@ void metrics_set_workers(struct metrics *m, unsigned workers);
 void metrics_queue_wait(void *queue, uint64_t wait_ns);
 
 /* Watch a channel: its waits go to q's histogram. */
-void metrics_queue_attach(struct metrics_queue *q, struct chan *ch);
-/* Take the channel's final statistics (call before destroying it). */
-void metrics_queue_snapshot(struct metrics_queue *q, struct chan *ch);
+void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct chan *ch);
+/* Take the channel's final statistics and stop sampling it (call before
+ * destroying it). */
+void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct chan *ch);
+
+/* Current length of a queue's channel, or 0 when there is none (sampler). */
+size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q);
 
 /* Peak resident set size of this process so far, in KiB. */
 long metrics_peak_rss_kb(void);
 
-/* Print in "table", "csv" or "json". Returns 0, or -1 for an unknown format. */
+/* Print in "table", "csv" or "json". Returns 0, or -1 for an unknown format.
+ * Every backend prints the same fields (0 where a figure does not apply), so
+ * CSV rows of different runs line up. */
 int metrics_report(const struct metrics *m, const char *format, FILE *out);
+
+/* Is format one metrics_report knows (or "none")? */
+int metrics_format_valid(const char *format);
+
+/* The CSV header line metrics_report("csv") prints (for compare and bench). */
+void metrics_csv_header(FILE *out);
 
 #endif

@@ -19,7 +19,14 @@ void options_defaults(struct options *o)
     o->cpu_tokens = 0;              /* 0: one per core */
     o->fail_at_chunk = -1;
     o->metrics = "none";
+    o->progress = true;
     o->backends = "serial,mutex,bounded,unbounded";
+    o->workers_list = "1,2,4";
+    o->depths = "4";
+    o->chunk_sizes = "1M";
+    o->stage_costs = "0";
+    o->writer_delays = "0";
+    o->repeats = 3;
     o->kind = GEN_TEXT;
     o->seed = 1;
 }

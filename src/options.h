@@ -49,11 +49,17 @@ struct options {
     const char *metrics_out;
     const char *timeline;
     const char *trace;
-    bool progress;
+    bool progress;                  /* progress bar on a terminal (--no-progress) */
 
-    /* compare */
+    /* compare and bench */
     const char *backends;           /* "serial,mutex,..." */
     const char *csv;
+    const char *workers_list;       /* bench sweeps: comma-separated lists */
+    const char *depths;
+    const char *chunk_sizes;
+    const char *stage_costs;
+    const char *writer_delays;
+    unsigned repeats;
 
     /* gen */
     uint64_t size;

@@ -43,6 +43,7 @@ int pipeline_read(struct job *job, struct chunk **out)
     if (got == 1) {
         (*out)->t.read_start = start;
         (*out)->t.read_end = now_ns();
+        atomic_fetch_add_explicit(&job->bytes_read, (*out)->len, memory_order_relaxed);
     }
     return got;
 }
@@ -77,6 +78,9 @@ static int pipeline_write(struct job *job, struct chunk *c)
     c->t.write_start = now_ns();
     int rc = writer_put(&job->writer, c);
     c->t.write_end = now_ns();
+    atomic_fetch_add_explicit(&job->bytes_written, c->raw_len, memory_order_relaxed);
+    if (job->trace != NULL)
+        trace_record(job->trace, c);
     chunk_free(c);
     if (rc != 0)
         return job_fail(job, EX_IOERR, "cannot write %s: %s", job->opt->out, strerror(errno));

@@ -1,0 +1,184 @@
+/*
+ * bench.c — `pipelab bench`: a sweep to CSV, measured honestly.
+ *
+ * The sweep is every combination of backends x workers x channel depths x
+ * chunk sizes x stage costs x writer delays. Two rules make its figures fair:
+ *   - each run is its own child process (sweep.c), so peak RSS is per run;
+ *   - repeats are interleaved: round 1 runs every configuration once, then
+ *     round 2, ... (A B A B, never A A B B), so a noisy minute on a shared
+ *     machine spreads over all configurations instead of hitting one.
+ * Each CSV row carries the configuration, the run's metrics and the machine
+ * (CPU model, cores, compiler, library versions): a row means something on
+ * its own, months later.
+ */
+#include "commands.h"
+#include "backend.h"
+#include "sweep.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define LIST_MAX 16
+
+struct value_list {
+    uint64_t v[LIST_MAX];
+    int count;
+};
+
+/* "1,2,4" or "256K,1M" into a list; sizes take K/M/G. */
+static int bench_list(const char *flag, const char *text, bool sizes, struct value_list *out)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    out->count = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        int bad = sizes ? parse_size(w, 256u << 20, &v) : parse_uint(w, 0, 10000000, &v);
+        if (bad || out->count == LIST_MAX) {
+            warnx_msg("--%s: '%s' is not a valid list item", flag, w);
+            return EX_USAGE;
+        }
+        out->v[out->count++] = v;
+    }
+    return out->count ? 0 : EX_USAGE;
+}
+
+struct bench_plan {
+    char backend[LIST_MAX][32];
+    int backends;
+    struct value_list workers, depths, chunks, costs, delays;
+};
+
+static int bench_plan_make(const struct options *o, struct bench_plan *p)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", o->backends);
+    p->backends = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (backend_find(w) == NULL || p->backends == LIST_MAX) {
+            warnx_msg("--backends: unknown backend '%s'", w);
+            return EX_USAGE;
+        }
+        snprintf(p->backend[p->backends++], 32, "%s", w);
+    }
+    if (p->backends == 0)
+        return EX_USAGE;
+    int rc = bench_list("workers-list", o->workers_list, false, &p->workers);
+    if (rc == 0) rc = bench_list("depths", o->depths, false, &p->depths);
+    if (rc == 0) rc = bench_list("chunk-sizes", o->chunk_sizes, true, &p->chunks);
+    if (rc == 0) rc = bench_list("stage-costs", o->stage_costs, false, &p->costs);
+    if (rc == 0) rc = bench_list("writer-delays", o->writer_delays, false, &p->delays);
+    for (int i = 0; rc == 0 && i < p->workers.count; i++)
+        if (p->workers.v[i] < 1 || p->workers.v[i] > OPTIONS_MAX_WORKERS)
+            rc = EX_USAGE;
+    for (int i = 0; rc == 0 && i < p->depths.count; i++)
+        if (p->depths.v[i] < 1 || p->depths.v[i] > OPTIONS_MAX_DEPTH)
+            rc = EX_USAGE;
+    if (rc != 0)
+        warnx_msg("bench: a worker count or depth is out of range");
+    return rc;
+}
+
+static int bench_configs(const struct bench_plan *p)
+{
+    return p->backends * p->workers.count * p->depths.count * p->chunks.count *
+           p->costs.count * p->delays.count;
+}
+
+/* Configuration number k of the plan, as options for the child. */
+static void bench_config(const struct bench_plan *p, int k, struct options *o, const char **backend)
+{
+    int d = k;
+    *backend = p->backend[d % p->backends]; d /= p->backends;
+    o->workers = (unsigned)p->workers.v[d % p->workers.count]; d /= p->workers.count;
+    o->channel_depth = (unsigned)p->depths.v[d % p->depths.count]; d /= p->depths.count;
+    o->chunk_size = p->chunks.v[d % p->chunks.count]; d /= p->chunks.count;
+    o->stage_cost_us = p->costs.v[d % p->costs.count]; d /= p->costs.count;
+    o->writer_delay_us = p->delays.v[d % p->delays.count];
+}
+
+/* The machine, as CSV fields: "cpu model",cores,"compiler",zlib,libsodium. */
+static void bench_machine(char *buf, size_t len)
+{
+    char model[128] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "model name", 10) == 0 && strchr(line, ':') != NULL) {
+            snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+            model[strcspn(model, "\n\"")] = '\0';
+            break;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    snprintf(buf, len, "\"%s\",%d,\"gcc %s\",%s,%s", model, cpu_count(), __VERSION__,
+             zlibVersion(), sodium_version_string());
+}
+
+static void bench_progress(int run, int total, const char *backend, const struct options *c,
+                           double mbs)
+{
+    fprintf(stderr, "[%d/%d] %-9s workers=%-2u depth=%-3u chunk=%lluK cost=%lluus delay=%lluus"
+                    "  %.1f MB/s\n", run, total, backend, c->workers, c->channel_depth,
+            (unsigned long long)(c->chunk_size >> 10), (unsigned long long)c->stage_cost_us,
+            (unsigned long long)c->writer_delay_us, mbs);
+}
+
+int command_bench(const struct options *o)
+{
+    struct bench_plan plan;
+    int rc = bench_plan_make(o, &plan);
+    if (rc != 0)
+        return rc;
+    struct options base = *o;
+    if (base.size == 0)
+        base.size = 32u << 20;
+    char dir[256], input[300], key[300], machine[400];
+    if ((rc = sweep_prepare(&base, dir, input, key)) != 0)
+        return rc;
+    FILE *out = o->csv ? fopen(o->csv, "w") : stdout;
+    if (out == NULL) {
+        warnx_msg("cannot create %s: %s", o->csv, strerror(errno));
+        sweep_cleanup(dir);
+        return EX_CANTCREAT;
+    }
+    bench_machine(machine, sizeof machine);
+    int configs = bench_configs(&plan), total = configs * (int)o->repeats, run = 0;
+    bool header_done = false;
+    for (unsigned rep = 1; rc == 0 && rep <= o->repeats; rep++) {
+        for (int k = 0; rc == 0 && k < configs; k++) {
+            struct options c = base;
+            const char *backend;
+            struct sweep_result r;
+            bench_config(&plan, k, &c, &backend);
+            if ((rc = sweep_run_child(&c, backend, input, dir, key, &r)) != 0)
+                break;
+            if (!header_done)
+                fprintf(out, "run,repeat,workers_set,channel_depth_set,chunk_size_b,"
+                             "stage_cost_us,writer_delay_us,%s,cpu_model,cores,compiler,zlib,"
+                             "libsodium\n", r.header);
+            header_done = true;
+            fprintf(out, "%d,%u,%u,%u,%llu,%llu,%llu,%s,%s\n", ++run, rep, c.workers,
+                    c.channel_depth, (unsigned long long)c.chunk_size,
+                    (unsigned long long)c.stage_cost_us, (unsigned long long)c.writer_delay_us,
+                    r.row, machine);
+            fflush(out);
+            bench_progress(run, total, backend, &c, sweep_value(&r, "throughput_mb_s"));
+            sweep_result_free(&r);
+        }
+    }
+    if (out != stdout && fclose(out) != 0 && rc == 0) {
+        warnx_msg("cannot write %s: %s", o->csv, strerror(errno));
+        rc = EX_IOERR;
+    }
+    sweep_cleanup(dir);
+    return rc;
+}

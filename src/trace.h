@@ -1,0 +1,43 @@
+/*
+ * trace.h — per-chunk spans in Chrome trace-event JSON (--trace FILE.json).
+ *
+ * Every chunk's life is already timestamped (struct chunk_times); when a chunk
+ * is written, trace_record copies those stamps into a growing array, and
+ * trace_write turns them into one JSON event per line:
+ *
+ *   read           on the reader's track
+ *   cpu_queue      waiting between reader and worker (an async span)
+ *   process        on its worker's track
+ *   writer_queue   waiting between worker and writer (an async span)
+ *   write          on the writer's track
+ *
+ * Open the file in https://ui.perfetto.dev or chrome://tracing. Only the
+ * thread that writes chunks calls trace_record, so it needs no lock.
+ */
+#ifndef PIPELAB_TRACE_H
+#define PIPELAB_TRACE_H
+
+#include "chunk.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct trace_span {
+    uint64_t index;
+    int worker;
+    struct chunk_times t;
+};
+
+struct trace {
+    struct trace_span *span;
+    size_t count, alloc;
+    uint64_t origin_ns;          /* time zero of the run */
+};
+
+void trace_init(struct trace *tr, uint64_t origin_ns);
+void trace_record(struct trace *tr, const struct chunk *c);
+/* Write the JSON file through a temporary. Returns 0 or an EX_ code. */
+int trace_write(const struct trace *tr, const char *path, const char *backend, unsigned workers);
+void trace_free(struct trace *tr);
+
+#endif
