@@ -54,7 +54,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 # The suites that exercise threads; they also run under ThreadSanitizer.
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder $(B)/tests/test_tokens,$(TEST_BIN))
 
-.PHONY: all test check-unit check-tsan clean install demo bench bench-serial help
+.PHONY: all test test-tsan check-unit check-tsan clean install demo bench bench-serial bench-pigz help
 all: $(B)/pipelab
 
 $(B)/obj/%.o: %.c
@@ -95,7 +95,13 @@ test:
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory SAN=asan check-unit
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
+	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
+	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
 	@scripts/test-summary.sh $(RESULTS)
+
+-include labs/labs.mk
+-include plots/plots.mk
+-include lessons/lessons.mk
 
 # ---- the main job and benchmarks ---------------------------------------
 demo: $(B)/pipelab
@@ -108,7 +114,11 @@ build/bench/bench_deflate: scripts/bench_deflate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-bench: bench-serial
+bench-pigz: $(B)/pipelab
+	@scripts/bench-pigz.sh $(B)/pipelab
+
+# Speed and memory targets are checked here, never in timed tests.
+bench: bench-serial bench-pigz
 
 install: $(B)/pipelab
 	install -d $(DESTDIR)$(PREFIX)/bin

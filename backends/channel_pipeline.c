@@ -133,8 +133,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
         return job_fail(job, EX_OSERR, "cannot create channels");
     }
     atomic_init(&p.workers_running, n);
-    metrics_queue_attach(&m->cpu_queue, p.cpu_queue);
-    metrics_queue_attach(&m->writer_queue, p.writer_queue);
+    metrics_queue_attach(m, &m->cpu_queue, p.cpu_queue);
+    metrics_queue_attach(m, &m->writer_queue, p.writer_queue);
     job_on_abort(job, job_abort_close_chan, p.cpu_queue);
     job_on_abort(job, job_abort_close_chan, p.writer_queue);
 
@@ -154,8 +154,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     if (writer_started)
         pthread_join(writer, NULL);
 
-    metrics_queue_snapshot(&m->cpu_queue, p.cpu_queue);
-    metrics_queue_snapshot(&m->writer_queue, p.writer_queue);
+    metrics_queue_snapshot(m, &m->cpu_queue, p.cpu_queue);
+    metrics_queue_snapshot(m, &m->writer_queue, p.writer_queue);
     /* Channels are destroyed with the job's hooks still pointing at them:
      * the job is over and no one can fail it any more. */
     chan_destroy(p.cpu_queue);

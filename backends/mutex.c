@@ -81,10 +81,13 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
     uint64_t asked = now_ns();
     pthread_mutex_lock(&l->writer_lock);          /* <- contention point */
     uint64_t got = now_ns();
-    hist_record(&m->lock_wait, got - asked);
     pipeline_deliver(l->job, c);
-    hist_record(&m->lock_hold, now_ns() - got);
+    uint64_t done = now_ns();
     pthread_mutex_unlock(&l->writer_lock);
+    if (m->enabled) {
+        hist_record(&m->lock_wait, got - asked);
+        hist_record(&m->lock_hold, done - got);
+    }
     tokens_release(&l->semaphore);                /* `_permit` dropped here */
 }
 
@@ -141,7 +144,8 @@ static int mutex_run(struct job *job)
 {
     struct legacy l = { .job = job };
     atomic_init(&l.next_task, 0);
-    if (tokens_init(&l.semaphore, job->opt->workers, &job->metrics->semaphore_wait) != 0)
+    struct metrics *m = job->metrics;
+    if (tokens_init(&l.semaphore, job->opt->workers, m->enabled ? &m->semaphore_wait : NULL) != 0)
         return job_fail(job, EX_OSERR, "cannot create the semaphore");
     if (pthread_mutex_init(&l.writer_lock, NULL) != 0) {
         tokens_destroy(&l.semaphore);

@@ -11,10 +11,10 @@ results=$1; variant=${2:-plain}; shift 2
 [ -n "$variant" ] || variant=plain
 limit=${SUITE_TIMEOUT:-600}
 for suite in "$@"; do
-    name="$variant/$(basename "$suite")"
+    name="$variant/$(basename "${suite##* }")"   # a command line is named by its last word
     log=$(mktemp)
     echo "== $name"
-    timeout -k 5 "$limit" "$suite" >"$log" 2>&1
+    timeout -k 5 "$limit" sh -c "$suite" >"$log" 2>&1
     rc=$?
     cat "$log"
     total=$(sed -n 's/^\[==========\] Running \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')

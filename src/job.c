@@ -144,9 +144,13 @@ static int job_open_files(struct job *job, const struct options *opt,
 /* Tokens, reorder window and metrics: the parts threads share. */
 static int job_make_shared(struct job *job, const struct options *opt)
 {
-    job->metrics = metrics_new(job->backend->name, opt->workers);
+    struct metrics *m = metrics_new(job->backend->name, opt->workers);
+    job->metrics = m;
+    /* --metrics none turns off what costs per event (histograms); the
+     * counters channels keep anyway stay on. */
+    m->enabled = strcmp(opt->metrics, "none") != 0 || opt->timeline != NULL || opt->trace != NULL;
     unsigned tokens = opt->cpu_tokens ? opt->cpu_tokens : (unsigned)cpu_count();
-    if (tokens_init(&job->cpu_tokens, tokens, &job->metrics->cpu_token_wait) != 0)
+    if (tokens_init(&job->cpu_tokens, tokens, m->enabled ? &m->cpu_token_wait : NULL) != 0)
         return EX_OSERR;
     job_on_abort(job, job_abort_tokens, &job->cpu_tokens);
     job->ordered = opt->ordered || job->gzip;

@@ -51,7 +51,8 @@ void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct cha
 {
     q->used = true;
     q->capacity = chan_capacity(ch);
-    chan_set_wait_observer(ch, metrics_queue_wait, q);
+    if (m->enabled)
+        chan_set_wait_observer(ch, metrics_queue_wait, q);
     pthread_mutex_lock(&m->live_lock);
     q->live = ch;
     pthread_mutex_unlock(&m->live_lock);

@@ -48,7 +48,7 @@ static void monitor_timeline_row(struct monitor *mon, uint64_t now)
 
 static void monitor_progress_bar(struct monitor *mon, uint64_t now, bool last)
 {
-    double done = (double)atomic_load(&mon->job->bytes_read);
+    double done = (double)atomic_load(&mon->job->bytes_written); /* done = written */
     double total = (double)mon->total_bytes;
     double secs = (double)(now - mon->start_ns) / 1e9;
     double rate = secs > 0 ? done / secs : 0;
