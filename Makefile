@@ -80,7 +80,7 @@ RESULTS := $(CURDIR)/build/test-results.txt
 # One suite list per variant; scripts/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
 check-unit: $(B)/pipelab $(TEST_BIN)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh
+	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
 
 check-tsan: $(B)/pipelab $(TSAN_TESTS)
 	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)

@@ -1,0 +1,70 @@
+#!/bin/sh
+# measure.sh — the measuring commands, end to end, on the real binary.
+#
+# --metrics json prints every named metric; --timeline writes a CSV with a
+# header and rows; --trace writes JSON a parser accepts with one span per chunk
+# per stage; compare prints a row per backend; bench writes one CSV row per
+# run, with repeats interleaved (A B A B). Prints "N passed, M failed".
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+P=${PIPELAB:-$root/build/pipelab}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+passed=0; failed=0
+ok()   { echo "[       OK ] $1"; passed=$((passed + 1)); }
+fail() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+check() { name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name" "$*"; fi; }
+
+"$P" gen in.bin --size 3M --kind text --seed 3 && "$P" keygen k || exit 1
+
+# --metrics json: valid JSON holding every metric the issue names.
+"$P" process in.bin o --backend bounded --metrics json --key-file k --chunk-size 64K >m.json
+check "metrics json parses" python3 -m json.tool m.json
+for name in wall_time bytes_in bytes_out ratio throughput peak_rss peak_chunks_in_flight \
+    peak_bytes_in_flight cpu_queue_depth cpu_queue_depth_max cpu_queue_depth_mean \
+    cpu_queue_wait_p50 cpu_queue_wait_p90 cpu_queue_wait_p99 cpu_queue_wait_max \
+    cpu_queue_send_blocked cpu_queue_recv_starved writer_queue_depth writer_queue_depth_max \
+    writer_queue_depth_mean writer_queue_wait_p99 writer_queue_send_blocked \
+    writer_queue_recv_starved cpu_token_wait_p99 semaphore_wait_p99 lock_wait_p99 \
+    lock_hold_p99; do
+    check "metrics json has $name" grep -q "\"$name\"" m.json
+done
+check "metrics json has per-worker figures" grep -q '"workers": \[{"chunks"' m.json
+check "--metrics-out writes a file" "$P" process in.bin o2 --metrics csv --metrics-out m.csv --key-file k
+check "metrics csv has a header and a row" test "$(wc -l <m.csv)" -eq 2
+check "--metrics bogus is refused" sh -c "! '$P' process in.bin o3 --metrics bogus --key-file k"
+
+# --timeline: a CSV with its header and at least two rows.
+"$P" process in.bin o --timeline tl.csv --writer-delay-us 2000 --stages compress --chunk-size 64K
+check "timeline has its header" grep -q '^time_s,rss_kib,chunks_in_flight,bytes_in_flight,cpu_queue_depth,writer_queue_depth' tl.csv
+check "timeline has rows" test "$(wc -l <tl.csv)" -ge 3
+
+# --trace: JSON, one read/process/write span per chunk.
+"$P" process in.bin o --trace tr.json --stages compress --chunk-size 256K --workers 2
+chunks=12
+check "trace parses as JSON" python3 -m json.tool tr.json
+for span in read process write; do
+    n=$(grep -c "\"name\":\"$span\",\"cat\":\"chunk\",\"ph\":\"X\"" tr.json)
+    check "trace has one $span span per chunk" test "$n" -eq "$chunks"
+done
+n=$(grep -c '"name":"cpu_queue","cat":"queue","ph":"b"' tr.json)
+check "trace has one cpu_queue wait per chunk" test "$n" -eq "$chunks"
+
+# compare: a row per backend, and a CSV.
+"$P" compare in.bin --workers 2 --key-file k --csv cmp.csv >cmp.txt
+for b in serial mutex bounded unbounded; do
+    check "compare shows $b" grep -q "^$b " cmp.txt
+done
+check "compare csv has 4 rows" test "$(wc -l <cmp.csv)" -eq 5
+check "compare --backends refuses a bogus name" sh -c "! '$P' compare in.bin --backends serial,nope"
+
+# bench: one row per run, repeats interleaved: A B A B.
+"$P" bench --size 1M --backends serial,bounded --workers-list 1 --repeats 2 --csv b.csv 2>/dev/null
+check "bench writes one row per run" test "$(wc -l <b.csv)" -eq 5
+order=$(awk -F, 'NR > 1 { printf "%s%s", sep, $8; sep = " " }' b.csv)
+check "bench interleaves repeats (A B A B)" test "$order" = "serial bounded serial bounded"
+check "bench rows name the machine" sh -c "head -1 b.csv | grep -q 'cpu_model,cores,compiler,zlib,libsodium'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
