@@ -52,7 +52,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 # The suites that exercise threads; they also run under ThreadSanitizer.
-TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder $(B)/tests/test_tokens,$(TEST_BIN))
+TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
+                         $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
 .PHONY: all test test-tsan check-unit check-tsan clean install demo bench bench-serial bench-pigz help
 all: $(B)/pipelab

@@ -23,20 +23,12 @@
 #include "util.h"
 
 #include <stdatomic.h>
-#include <stdlib.h>
 
 struct channel_pipeline {
     struct job *job;
     struct chan *cpu_queue;      /* reader -> workers */
     struct chan *writer_queue;   /* workers -> writer */
     atomic_uint workers_running;
-};
-
-struct worker_thread {
-    struct channel_pipeline *p;
-    struct worker w;
-    pthread_t thread;
-    bool started;
 };
 
 /* Close a channel we own. Closed already is fine only if the job failed
@@ -64,12 +56,12 @@ static void *reader_thread(void *arg)
 
 static void *worker_thread(void *arg)
 {
-    struct worker_thread *t = arg;
-    struct channel_pipeline *p = t->p;
+    struct worker_slot *slot = arg;
+    struct channel_pipeline *p = slot->shared;
     void *item;
     while (chan_recv(p->cpu_queue, &item) == CHAN_OK) {
         struct chunk *c = item;
-        if (pipeline_process(p->job, &t->w, c) != 0 ||
+        if (pipeline_process(p->job, &slot->w, c) != 0 ||
             chan_send(p->writer_queue, c) != CHAN_OK)
             chunk_free(c); /* the job failed: drop it and drain the rest */
     }
@@ -88,35 +80,11 @@ static void *writer_thread(void *arg)
     return NULL;
 }
 
-/* Start the worker threads. On failure the job fails, which closes the
- * channels, so the threads already started end by themselves. */
-static void start_workers(struct channel_pipeline *p, struct worker_thread *t, unsigned n)
+/* Workers that never started never count themselves out: do it for them,
+ * so that writer_queue is still closed exactly once. */
+static void count_out_unstarted(struct channel_pipeline *p, unsigned missing)
 {
-    for (unsigned i = 0; i < n; i++) {
-        t[i].p = p;
-        if (pipeline_worker_init(p->job, &t[i].w, i) != 0)
-            break;
-        if (pthread_create(&t[i].thread, NULL, worker_thread, &t[i]) != 0) {
-            pipeline_worker_done(p->job, &t[i].w);
-            job_fail(p->job, EX_OSERR, "cannot start worker thread %u", i);
-            break;
-        }
-        t[i].started = true;
-    }
-}
-
-static void join_workers(struct channel_pipeline *p, struct worker_thread *t, unsigned n)
-{
-    unsigned started = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (!t[i].started)
-            continue;
-        pthread_join(t[i].thread, NULL);
-        pipeline_worker_done(p->job, &t[i].w);
-        started++;
-    }
-    /* Workers that never started never counted themselves out. */
-    if (started < n && atomic_fetch_sub(&p->workers_running, n - started) == n - started)
+    if (missing > 0 && atomic_fetch_sub(&p->workers_running, missing) == missing)
         channel_pipeline_close(p, p->writer_queue);
 }
 
@@ -138,28 +106,28 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     job_on_abort(job, job_abort_close_chan, p.cpu_queue);
     job_on_abort(job, job_abort_close_chan, p.writer_queue);
 
-    struct worker_thread *workers = xcalloc(n, sizeof *workers);
+    struct worker_pool workers;
     pthread_t reader, writer;
     bool reader_started = pthread_create(&reader, NULL, reader_thread, &p) == 0;
     if (!reader_started)
         job_fail(job, EX_OSERR, "cannot start the reader thread");
-    start_workers(&p, workers, n);
+    count_out_unstarted(&p, n - worker_pool_start(&workers, job, n, worker_thread, &p));
     bool writer_started = pthread_create(&writer, NULL, writer_thread, &p) == 0;
     if (!writer_started)
         job_fail(job, EX_OSERR, "cannot start the writer thread");
 
     if (reader_started)
         pthread_join(reader, NULL);
-    join_workers(&p, workers, n);
+    worker_pool_join(&workers);
     if (writer_started)
         pthread_join(writer, NULL);
 
     metrics_queue_snapshot(m, &m->cpu_queue, p.cpu_queue);
     metrics_queue_snapshot(m, &m->writer_queue, p.writer_queue);
-    /* Channels are destroyed with the job's hooks still pointing at them:
-     * the job is over and no one can fail it any more. */
+    /* A signal may still fail the job: unhook the channels before freeing. */
+    job_forget_abort(job, p.cpu_queue);
+    job_forget_abort(job, p.writer_queue);
     chan_destroy(p.cpu_queue);
     chan_destroy(p.writer_queue);
-    free(workers);
     return job_failed(job) ? -1 : 0;
 }

@@ -46,13 +46,6 @@ struct legacy {
     pthread_mutex_t writer_lock;   /* the seed's Arc<Mutex<BinaryWriter>> */
 };
 
-struct task_thread {
-    struct legacy *l;
-    struct worker w;
-    pthread_t thread;
-    bool started;
-};
-
 /* Problem 2: load the whole input before anything else happens. */
 static int legacy_read_everything(struct legacy *l)
 {
@@ -93,8 +86,8 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
 
 static void *task_thread(void *arg)
 {
-    struct task_thread *t = arg;
-    struct legacy *l = t->l;
+    struct worker_slot *slot = arg;
+    struct legacy *l = slot->shared;
     for (;;) {
         uint64_t i = atomic_fetch_add(&l->next_task, 1);
         if (i >= l->task_count)
@@ -104,7 +97,7 @@ static void *task_thread(void *arg)
         if (job_failed(l->job))
             chunk_free(c);
         else
-            legacy_task(l, &t->w, c);
+            legacy_task(l, &slot->w, c);
     }
     return NULL;
 }
@@ -118,26 +111,10 @@ static void legacy_run_tasks(struct legacy *l)
 {
     unsigned n = l->task_count < LEGACY_TASK_THREADS ? (unsigned)l->task_count
                                                      : LEGACY_TASK_THREADS;
-    struct task_thread *t = xcalloc(n, sizeof *t);
+    struct worker_pool pool;
     metrics_set_workers(l->job->metrics, n);
-    for (unsigned i = 0; i < n; i++) {
-        t[i].l = l;
-        if (pipeline_worker_init(l->job, &t[i].w, i) != 0)
-            break;
-        if (pthread_create(&t[i].thread, NULL, task_thread, &t[i]) != 0) {
-            pipeline_worker_done(l->job, &t[i].w);
-            job_fail(l->job, EX_OSERR, "cannot start task thread %u", i);
-            break;
-        }
-        t[i].started = true;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        if (!t[i].started)
-            continue;
-        pthread_join(t[i].thread, NULL);
-        pipeline_worker_done(l->job, &t[i].w);
-    }
-    free(t);
+    worker_pool_start(&pool, l->job, n, task_thread, l);
+    worker_pool_join(&pool);
 }
 
 static int mutex_run(struct job *job)
@@ -159,6 +136,7 @@ static int mutex_run(struct job *job)
     for (uint64_t i = 0; i < l.task_count; i++)
         chunk_free(l.task[i]);
     free(l.task);
+    job_forget_abort(job, &l.semaphore);
     pthread_mutex_destroy(&l.writer_lock);
     tokens_destroy(&l.semaphore);
     return job_failed(job) ? -1 : 0;

@@ -18,41 +18,53 @@
 
 int job_fail(struct job *job, int exit_code, const char *fmt, ...)
 {
-    struct job_hook hooks[JOB_MAX_HOOKS];
-    int count = 0;
     pthread_mutex_lock(&job->fail_lock);
-    if (!atomic_load(&job->failed)) {
+    bool first = !atomic_load(&job->failed);
+    if (first) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(job->message, sizeof job->message, fmt, ap);
         va_end(ap);
         job->exit_code = exit_code;
         atomic_store_explicit(&job->failed, true, memory_order_release);
-        count = job->hook_count;
-        memcpy(hooks, job->hooks, sizeof hooks[0] * (size_t)count);
     }
     pthread_mutex_unlock(&job->fail_lock);
-    /* Outside the lock: a hook takes other locks (a channel's), and a thread
-     * holding one of those may be calling job_fail right now. */
-    for (int i = 0; i < count; i++)
-        hooks[i].fn(hooks[i].arg);
+    if (!first)
+        return -1;
+    /* Hooks run under hook_lock, so job_forget_abort can wait for them to
+     * finish before a primitive is destroyed. A hook only takes its own
+     * primitive's lock, and no thread holding such a lock calls job_fail, so
+     * this cannot deadlock. */
+    pthread_mutex_lock(&job->hook_lock);
+    for (int i = 0; i < job->hook_count; i++)
+        job->hooks[i].fn(job->hooks[i].arg);
+    pthread_mutex_unlock(&job->hook_lock);
     return -1;
 }
 
 void job_on_abort(struct job *job, void (*fn)(void *), void *arg)
 {
-    pthread_mutex_lock(&job->fail_lock);
-    bool already_failed = atomic_load(&job->failed);
-    if (!already_failed && job->hook_count == JOB_MAX_HOOKS) {
+    pthread_mutex_lock(&job->hook_lock);
+    if (atomic_load(&job->failed)) {
+        fn(arg); /* too late to be called by job_fail: do its work now */
+    } else if (job->hook_count == JOB_MAX_HOOKS) {
         warnx_msg("internal error: too many abort hooks");
         abort();
-    }
-    if (!already_failed)
+    } else {
         job->hooks[job->hook_count++] = (struct job_hook){ fn, arg };
-    pthread_mutex_unlock(&job->fail_lock);
-    /* Registered too late to be called by job_fail: do its work now. */
-    if (already_failed)
-        fn(arg);
+    }
+    pthread_mutex_unlock(&job->hook_lock);
+}
+
+void job_forget_abort(struct job *job, void *arg)
+{
+    pthread_mutex_lock(&job->hook_lock);
+    int kept = 0;
+    for (int i = 0; i < job->hook_count; i++)
+        if (job->hooks[i].arg != arg)
+            job->hooks[kept++] = job->hooks[i];
+    job->hook_count = kept;
+    pthread_mutex_unlock(&job->hook_lock);
 }
 
 void job_abort_close_chan(void *chan)
@@ -178,6 +190,10 @@ int job_open(struct job *job, const struct options *opt, const struct backend *b
     inflight_init(&job->inflight);
     if (pthread_mutex_init(&job->fail_lock, NULL) != 0)
         return EX_OSERR;
+    if (pthread_mutex_init(&job->hook_lock, NULL) != 0) {
+        pthread_mutex_destroy(&job->fail_lock);
+        return EX_OSERR;
+    }
 
     struct container_header h = { .version = CONTAINER_VERSION };
     uint8_t header[CONTAINER_HEADER_BYTES];
@@ -211,6 +227,7 @@ int job_open(struct job *job, const struct options *opt, const struct backend *b
 fail:
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
+    pthread_mutex_destroy(&job->hook_lock);
     pthread_mutex_destroy(&job->fail_lock);
     return rc;
 }
@@ -220,11 +237,15 @@ fail:
 void job_close(struct job *job)
 {
     reader_close(&job->reader);
-    if (job->ordered)
+    if (job->ordered) {
+        job_forget_abort(job, &job->reorder);
         reorder_destroy(&job->reorder);
+    }
+    job_forget_abort(job, &job->cpu_tokens);
     tokens_destroy(&job->cpu_tokens);
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
+    pthread_mutex_destroy(&job->hook_lock);
     pthread_mutex_destroy(&job->fail_lock);
 }
 

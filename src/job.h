@@ -61,7 +61,8 @@ struct job {
     atomic_uint_fast64_t bytes_written;
     struct trace *trace;              /* NULL unless --trace */
 
-    pthread_mutex_t fail_lock;
+    pthread_mutex_t fail_lock;        /* guards the first failure's message */
+    pthread_mutex_t hook_lock;        /* guards hooks, held while they run */
     atomic_bool failed;
     int exit_code;
     char message[512];
@@ -82,6 +83,10 @@ static inline bool job_failed(struct job *job)
 /* Register fn(arg) to be called once if the job fails (at once, if it has
  * failed already). Safe while other threads run. */
 void job_on_abort(struct job *job, void (*fn)(void *), void *arg);
+
+/* Unregister every hook whose argument is arg, waiting for one that is
+ * running to finish. Call it before destroying what arg points to. */
+void job_forget_abort(struct job *job, void *arg);
 
 /* Hooks for the kit's primitives. */
 void job_abort_close_chan(void *chan);
