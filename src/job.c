@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ---- failing --------------------------------------------------------- */
 
@@ -130,9 +129,7 @@ static int job_get_key(struct job *job, const struct options *opt, struct contai
 /* Refuse to write over the input: the temporary-and-rename would destroy it. */
 static int job_check_paths(const struct options *opt)
 {
-    struct stat in, out;
-    if (stat(opt->in, &in) == 0 && stat(opt->out, &out) == 0 &&
-        in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+    if (output_is_input(opt->out, opt->in)) {
         warnx_msg("output %s is the input file; choose another name", opt->out);
         return EX_USAGE;
     }
@@ -297,6 +294,8 @@ int job_run(struct job *job)
     int mon_rc = monitor_stop(&mon, !job_failed(job));
 
     if (job_failed(job)) {
+        if (job->ordered)
+            reorder_drop_parked(&job->reorder); /* the backend's threads are gone */
         writer_abort(&job->writer);
         warnx_msg("%s", job->message);
         rc = job->exit_code;

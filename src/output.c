@@ -55,9 +55,22 @@ static char *output_temp_name(const char *final_path)
     return temp;
 }
 
+bool output_is_input(const char *final_path, const char *input_path)
+{
+    struct stat in, out;
+    return stat(input_path, &in) == 0 && stat(final_path, &out) == 0 &&
+           in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 int output_open(struct output *out, const char *final_path, unsigned mode, bool sync)
 {
     memset(out, 0, sizeof *out);
+    struct stat st;
+    /* Found now rather than by the final rename, after all the work. */
+    if (stat(final_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        warnx_msg("cannot create %s: it is a directory", final_path);
+        return EX_CANTCREAT;
+    }
     out->sync = sync;
     out->final_path = xstrdup(final_path);
     out->temp_path = output_temp_name(final_path);

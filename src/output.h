@@ -27,6 +27,10 @@ struct output {
     unsigned long long bytes_written;
 };
 
+/* Would writing final_path replace the file at input_path? (Same file by
+ * device and inode, so links and different spellings of one path count.) */
+bool output_is_input(const char *final_path, const char *input_path);
+
 /* Create the temporary for final_path. mode is the final file mode (0644 or
  * 0600). Returns 0, or an EX_ code after printing why. */
 int output_open(struct output *out, const char *final_path, unsigned mode, bool sync);

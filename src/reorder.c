@@ -25,10 +25,18 @@ fail_mutex:
     return -1;
 }
 
+void reorder_drop_parked(struct reorder *r)
+{
+    for (uint64_t i = 0; i < r->window; i++) {
+        chunk_free(r->slot[i]);
+        r->slot[i] = NULL;
+    }
+    r->parked = 0;
+}
+
 void reorder_destroy(struct reorder *r)
 {
-    for (uint64_t i = 0; i < r->window; i++)
-        chunk_free(r->slot[i]);
+    reorder_drop_parked(r);
     free(r->slot);
     pthread_cond_destroy(&r->advanced);
     pthread_mutex_destroy(&r->lock);

@@ -53,4 +53,8 @@ struct chunk *reorder_take(struct reorder *r);
 /* Wake every waiter for good: used when the run fails. */
 void reorder_cancel(struct reorder *r);
 
+/* Free every parked chunk (a failed run will never write them). Call it
+ * once no thread uses the window any more. */
+void reorder_drop_parked(struct reorder *r);
+
 #endif

@@ -215,6 +215,10 @@ int restore_file(const struct options *opt, const char *in, const char *out)
     memset(&r, 0, sizeof r);
     r.final_index = -1;
     container_digest_init(&r.digest);
+    if (out != NULL && output_is_input(out, in)) {
+        warnx_msg("output %s is the input file; choose another name", out);
+        return EX_USAGE;
+    }
     int rc = restore_open_input(&r, in);
     if (rc == 0)
         rc = restore_header(&r);

@@ -121,8 +121,15 @@ int stage_list_parse(const char *spec, unsigned level, struct stage_list *out,
         return -1;
     }
     strcpy(buf, spec);
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+    /* Split by hand: strtok would skip empty fields and accept "compress,,". */
+    for (char *w = buf; w != NULL;) {
+        char *comma = strchr(w, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        if (*w == '\0') {
+            snprintf(why, why_len, "--stages '%s' has an empty entry", spec);
+            return -1;
+        }
         if (out->count == STAGE_MAX) {
             snprintf(why, why_len, "too many stages in --stages (each may appear once)");
             return -1;
@@ -130,6 +137,7 @@ int stage_list_parse(const char *spec, unsigned level, struct stage_list *out,
         if (stage_parse_one(w, level, &out->item[out->count], why, why_len) != 0)
             return -1;
         out->count++;
+        w = comma ? comma + 1 : NULL;
     }
     return stage_list_check(out, why, why_len);
 }

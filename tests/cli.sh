@@ -1,0 +1,635 @@
+#!/bin/sh
+# cli.sh — integration tests of the real pipelab binary, command by command.
+#
+#   PIPELAB=build/pipelab sh tests/cli.sh      (the default path is relative to
+#                                               the repository root)
+#
+# Every test prints "[       OK ] name" or "[  FAILED  ] name: why"; the last
+# line is "N passed, M failed" and the exit status is non-zero if M > 0.
+# Everything happens in a fresh `mktemp -d` directory, removed on exit.
+#
+# What is covered:
+#   round trips   process -> verify -> restore gives the input back, byte for
+#                 byte, for awkward sizes, chunk sizes, data kinds, keys,
+#                 stage lists and every backend; --format gzip against gunzip
+#                 and pigz
+#   corruption    every class of damage makes verify AND restore exit 65 with
+#                 a message naming the problem, and restore leaves no file
+#   usage         sysexits codes (64, 65, 66, 73) with one line of message
+#   keygen, gen, --help, --version, --fail-at-chunk
+#
+# Damaged files are made with a tiny python3 helper (flip a bit, cut, splice
+# records at the offsets `pipelab inspect` prints).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+P=${PIPELAB:-build/pipelab}
+case $P in /*) ;; *) P=$root/$P ;; esac
+if [ ! -x "$P" ]; then
+    echo "[  FAILED  ] setup: $P is not an executable (run make first)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-cli-XXXXXX") || exit 1
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+cd "$T" || exit 1
+unset PIPELAB_PASSPHRASE
+
+passed=0
+failed=0
+ok()   { passed=$((passed + 1)); echo "[       OK ] $1"; }
+fail() { failed=$((failed + 1)); echo "[  FAILED  ] $1: $2"; }
+
+# The first line of a file, for failure messages.
+first_line() { head -n 1 "$1" 2>/dev/null | cut -c 1-200; }
+
+# ---- file surgery -----------------------------------------------------------
+
+cat >"$T/surgery.py" <<'EOF'
+import sys
+op, path = sys.argv[1], sys.argv[2]
+a = sys.argv[3:]
+data = bytearray(open(path, "rb").read()) if op != "splice" else None
+if op == "flip":                       # flip PATH OFFSET BIT
+    data[int(a[0])] ^= 1 << int(a[1])
+elif op == "set":                      # set PATH OFFSET HEXBYTES
+    b = bytes.fromhex(a[1]); o = int(a[0]); data[o:o + len(b)] = b
+elif op == "cut":                      # cut PATH LENGTH
+    del data[int(a[0]):]
+elif op == "drop":                     # drop PATH START END
+    del data[int(a[0]):int(a[1])]
+elif op == "dup":                      # dup PATH START END: the range twice
+    s, e = int(a[0]), int(a[1]); data[e:e] = data[s:e]
+elif op == "append":                   # append PATH TEXT
+    data += a[0].encode()
+elif op == "splice":                   # splice OUT A B AS AE BS BE: A[AS:AE] replaced by B[BS:BE]
+    x = open(a[0], "rb").read(); y = open(a[1], "rb").read()
+    s, e, bs, be = map(int, a[2:6]); data = x[:s] + y[bs:be] + x[e:]
+elif op == "swap":                     # swap PATH A B C: [A,B) and [B,C) change places
+    s, m, e = map(int, a[0:3]); data = data[:s] + data[m:e] + data[s:m] + data[e:]
+elif op == "swapidx":                  # swapidx PATH A B: swap the index fields of two records
+    p, q = int(a[0]) + 10, int(a[1]) + 10
+    data[p:p + 8], data[q:q + 8] = data[q:q + 8], data[p:p + 8]
+open(path, "wb").write(data)
+EOF
+surgery() { python3 "$T/surgery.py" "$@"; }
+
+# Offsets from `pipelab inspect`: one "index offset raw stored" line per record.
+inspect_records() { "$P" inspect "$1" | awk '$1 ~ /^[0-9]+$/ && NF >= 4 { print $1, $2, $4 }'; }
+# rec_start FILE I / rec_end FILE I: where the record of chunk I starts, where
+# its payload ends. Records may be in any order (arrival order).
+rec_start() { inspect_records "$1" | awk -v i="$2" '$1 == i { print $2 }'; }
+rec_end()   { inspect_records "$1" | awk -v i="$2" '$1 == i { print $2 + 22 + $3 }'; }
+# nth_start FILE N / nth_end FILE N: the same for the N-th record in file order.
+nth_start() { inspect_records "$1" | awk -v n="$2" 'NR == n + 1 { print $2 }'; }
+nth_end()   { inspect_records "$1" | awk -v n="$2" 'NR == n + 1 { print $2 + 22 + $3 }'; }
+footer_at() { "$P" inspect "$1" | sed -n 's/^footer (72 bytes, at byte \([0-9]*\)).*/\1/p'; }
+file_size() { wc -c <"$1" | tr -d ' '; }
+
+# ---- checks -----------------------------------------------------------------
+
+# roundtrip NAME INPUT "KEYOPTS" [PROCESS OPTIONS...]: process, verify and
+# restore must all exit 0 and give the input back. KEYOPTS go to every command.
+roundtrip() {
+    name=$1 input=$2 keys=$3
+    shift 3
+    rm -f rt.c rt.out
+    # shellcheck disable=SC2086
+    "$P" process "$input" rt.c $keys "$@" >/dev/null 2>rt.err
+    rc=$?
+    if [ $rc -ne 0 ]; then fail "$name" "process exit $rc: $(first_line rt.err)"; return; fi
+    # shellcheck disable=SC2086
+    "$P" verify rt.c $keys >rt.vout 2>rt.err
+    rc=$?
+    if [ $rc -ne 0 ]; then fail "$name" "verify exit $rc: $(first_line rt.err)"; return; fi
+    # shellcheck disable=SC2086
+    "$P" restore rt.c rt.out $keys >/dev/null 2>rt.err
+    rc=$?
+    if [ $rc -ne 0 ]; then fail "$name" "restore exit $rc: $(first_line rt.err)"; return; fi
+    if ! cmp -s "$input" rt.out; then fail "$name" "restored bytes differ from the input"; return; fi
+    ok "$name"
+}
+
+# expect_bad NAME FILE PATTERN [OPTIONS...]: verify and restore must both exit
+# 65, print a message matching PATTERN (grep -Ei) on stderr, and restore must
+# leave neither its output nor a temporary behind.
+expect_bad() {
+    name=$1 file=$2 pattern=$3
+    shift 3
+    rm -rf out.d && mkdir out.d
+    "$P" verify "$file" "$@" >/dev/null 2>bad.v
+    v=$?
+    "$P" restore "$file" out.d/plain "$@" >/dev/null 2>bad.r
+    r=$?
+    why=
+    [ $v -eq 65 ] || why="verify exit $v, want 65 ($(first_line bad.v))"
+    [ $r -eq 65 ] || why="${why:+$why; }restore exit $r, want 65 ($(first_line bad.r))"
+    grep -Eqi "$pattern" bad.v || why="${why:+$why; }verify says '$(first_line bad.v)', want /$pattern/"
+    grep -Eqi "$pattern" bad.r || why="${why:+$why; }restore says '$(first_line bad.r)', want /$pattern/"
+    left=$(ls -A out.d)
+    [ -z "$left" ] || why="${why:+$why; }restore left: $left"
+    if [ -n "$why" ]; then fail "$name" "$why"; else ok "$name"; fi
+}
+
+# expect_exit NAME CODE COMMAND...: exit CODE with exactly one line on stderr.
+expect_exit() {
+    name=$1 want=$2
+    shift 2
+    "$@" >ex.out 2>ex.err
+    rc=$?
+    lines=$(wc -l <ex.err | tr -d ' ')
+    if [ $rc -ne "$want" ]; then
+        fail "$name" "exit $rc, want $want ($(first_line ex.err))"
+    elif [ "$lines" -ne 1 ]; then
+        fail "$name" "$lines lines on stderr, want 1: $(tr '\n' '|' <ex.err | cut -c 1-200)"
+    else
+        ok "$name"
+    fi
+}
+
+# no_output_why PATH: prints why PATH is not absent (it exists, or a
+# ".name.*" temporary is left beside it); prints nothing if all is clean.
+no_output_why() {
+    dir=$(dirname "$1") base=$(basename "$1")
+    [ -e "$1" ] && { echo "$1 exists"; return; }
+    for tmp in "$dir"/."$base".*; do
+        if [ -e "$tmp" ]; then echo "temporary $tmp left behind"; return; fi
+    done
+}
+
+# unchanged NAME FILE ORIGINAL: FILE still holds the bytes of ORIGINAL.
+unchanged() {
+    if cmp -s "$2" "$3"; then ok "$1"; else fail "$1" "$2 was modified"; fi
+}
+
+# ---- fixtures ---------------------------------------------------------------
+
+if ! { "$P" keygen k1 && "$P" keygen k2 &&
+       "$P" gen text3000 --size 3000 --kind text --seed 3 &&
+       "$P" gen text100k --size 100K --kind text --seed 4 &&
+       "$P" gen text64k --size 64K --kind text --seed 5 &&
+       "$P" gen text10k --size 10K --kind text --seed 6 &&
+       "$P" gen in37k --size 37000 --kind text --seed 7; } >/dev/null 2>&1 ||
+   [ ! -s k1 ] || [ ! -s in37k ]; then
+    echo "[  FAILED  ] setup: keygen or gen does not work"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+: >empty
+printf x >onebyte
+for kind in text random zeros mixed; do
+    "$P" gen "kind.$kind" --size 300K --kind $kind --seed 11 >/dev/null 2>&1
+done
+
+# ============================================================================
+# round trips
+# ============================================================================
+
+K="--key-file k1"
+roundtrip "roundtrip: empty file" empty "$K"
+roundtrip "roundtrip: 1-byte file" onebyte "$K"
+roundtrip "roundtrip: empty file, compress only" empty "" --stages compress
+roundtrip "roundtrip: 1-byte file, encrypt only" onebyte "$K" --stages encrypt
+roundtrip "roundtrip: chunk size 1 (3000 chunks)" text3000 "$K" --chunk-size 1
+roundtrip "roundtrip: chunk size 7" text3000 "$K" --chunk-size 7
+roundtrip "roundtrip: chunk size 4K" text100k "$K" --chunk-size 4K
+roundtrip "roundtrip: file an exact multiple of the chunk size" text64k "$K" --chunk-size 4K
+roundtrip "roundtrip: chunk size equal to the file" text64k "$K" --chunk-size 64K
+roundtrip "roundtrip: chunk larger than the file" text10k "$K" --chunk-size 1M
+roundtrip "roundtrip: chunk size 1 byte more than the file" text64k "$K" --chunk-size 65537
+for kind in text random zeros mixed; do
+    roundtrip "roundtrip: kind $kind" "kind.$kind" "$K" --chunk-size 64K
+done
+roundtrip "roundtrip: stages compress" kind.mixed "" --stages compress --chunk-size 32K
+roundtrip "roundtrip: stages compress,encrypt" kind.mixed "$K" --stages compress,encrypt --chunk-size 32K
+roundtrip "roundtrip: stages checksum,compress,spin:1,encrypt" kind.mixed "$K" \
+    --stages checksum,compress,spin:1,encrypt --chunk-size 32K
+roundtrip "roundtrip: stages encrypt" kind.mixed "$K" --stages encrypt --chunk-size 32K
+roundtrip "roundtrip: level 1" kind.text "$K" --level 1 --chunk-size 64K
+roundtrip "roundtrip: level 9" kind.text "$K" --level 9 --chunk-size 64K
+
+export PIPELAB_PASSPHRASE="correct horse battery staple"
+roundtrip "roundtrip: key from PIPELAB_PASSPHRASE" text100k "" --chunk-size 16K
+if "$P" inspect rt.c 2>/dev/null | grep -qi passphrase; then
+    ok "inspect: a passphrase file says so"
+else
+    fail "inspect: a passphrase file says so" "no 'passphrase' in inspect output"
+fi
+cp rt.c pass.c
+export PIPELAB_PASSPHRASE="wrong horse"
+expect_bad "passphrase: a wrong passphrase is refused" pass.c "wrong key"
+unset PIPELAB_PASSPHRASE
+"$P" verify pass.c >/dev/null 2>ex.err
+rc=$?
+if [ $rc -eq 64 ] && grep -q PIPELAB_PASSPHRASE ex.err; then
+    ok "passphrase: verify without it asks for PIPELAB_PASSPHRASE (64)"
+else
+    fail "passphrase: verify without it asks for PIPELAB_PASSPHRASE (64)" "exit $rc: $(first_line ex.err)"
+fi
+
+# Every backend the binary lists, in arrival order and in index order.
+backends=$("$P" backends 2>/dev/null | awk 'NF { print $1 }')
+[ -n "$backends" ] || fail "backends: list" "pipelab backends printed nothing"
+for b in $backends; do
+    roundtrip "roundtrip: backend $b" kind.mixed "$K" --backend "$b" --workers 3 --chunk-size 16K
+    roundtrip "roundtrip: backend $b --ordered" kind.mixed "$K" --backend "$b" --workers 3 \
+        --chunk-size 16K --ordered --window 4
+    if [ -f rt.c ]; then
+        order=$(inspect_records rt.c | awk '{ if ($1 != NR - 1) bad = 1 } END { print bad ? "no" : "yes" }')
+        if [ "$order" = yes ]; then ok "ordered: backend $b writes records in index order"
+        else fail "ordered: backend $b writes records in index order" "inspect shows another order"; fi
+    fi
+done
+
+# ---- --format gzip ----------------------------------------------------------
+
+gzip_check() {
+    name=$1 input=$2
+    shift 2
+    rm -f gz.gz
+    if ! "$P" process "$input" gz.gz --format gzip --stages compress "$@" >/dev/null 2>gz.err; then
+        fail "$name" "process failed: $(first_line gz.err)"
+        return
+    fi
+    if gunzip -c gz.gz 2>gz.err | cmp -s - "$input"; then ok "$name: gunzip"
+    else fail "$name: gunzip" "gunzip -c does not give the input back ($(first_line gz.err))"; fi
+    if command -v pigz >/dev/null 2>&1; then
+        if pigz -dc gz.gz 2>gz.err | cmp -s - "$input"; then ok "$name: pigz"
+        else fail "$name: pigz" "pigz -dc does not give the input back ($(first_line gz.err))"; fi
+    else
+        echo "[  SKIPPED ] $name: pigz (pigz is not installed)"
+    fi
+}
+gzip_check "gzip: 300K in 16K chunks" kind.mixed --chunk-size 16K
+gzip_check "gzip: empty file" empty
+gzip_check "gzip: one chunk" text10k
+for b in $backends; do
+    gzip_check "gzip: backend $b" kind.text --chunk-size 8K --backend "$b" --workers 3
+done
+"$P" process kind.text gz.gz --format gzip --stages compress >/dev/null 2>&1
+expect_bad "gzip: verify and restore refuse a gzip file" gz.gz "gzip"
+
+# ============================================================================
+# corruption: verify and restore exit 65, say why, write nothing
+# ============================================================================
+
+# Two encrypted files of the same input with the same key (different nonces),
+# and one compress-only file: 37000 bytes in 8K chunks = 5 records.
+"$P" process in37k enc.c --key-file k1 --chunk-size 8K >/dev/null 2>&1
+"$P" process in37k enc2.c --key-file k1 --chunk-size 8K >/dev/null 2>&1
+"$P" process in37k plain.c --stages compress --chunk-size 8K >/dev/null 2>&1
+if [ "$(inspect_records enc.c | wc -l)" -ne 5 ] || [ "$(inspect_records plain.c | wc -l)" -ne 5 ]; then
+    fail "corruption: fixtures" "expected 5 records in enc.c and plain.c"
+fi
+for f in enc.c plain.c; do
+    "$P" verify "$f" --key-file k1 >/dev/null 2>&1 || fail "corruption: fixture $f" "does not verify"
+done
+
+HEADER_WORDS='magic|version|corrupt'
+RECORD_WORDS='corrupt|authentication|truncated|twice|duplicat|missing|dropped|short|final'
+
+# corrupt_suite LABEL FILE "KEYOPTS" PAYLOAD_WORD
+corrupt_suite() {
+    label=$1 src=$2 keys=$3 payload_word=$4
+    size=$(file_size "$src")
+    r1=$(rec_start "$src" 1)
+    r1_end=$(rec_end "$src" 1)
+    r4=$(rec_start "$src" 4)
+    r4_end=$(rec_end "$src" 4)
+    foot=$(footer_at "$src")
+    if [ -z "$r1" ] || [ -z "$r4" ] || [ -z "$foot" ]; then
+        fail "$label: offsets" "cannot read record offsets from pipelab inspect"
+        return
+    fi
+
+    # Header: magic, version, flags, chunk size, stage list, nonce, salt,
+    # Argon2 limits, key check, checksum.
+    for at in 0 3 8 9 10 13 16 20 22 36 51 60 70 80 84 99 100 115; do
+        cp "$src" x.c && surgery flip x.c "$at" $((at % 8))
+        # shellcheck disable=SC2086
+        expect_bad "$label: header bit flipped at byte $at" x.c "$HEADER_WORDS" $keys
+    done
+    # A record header: tag, final flag, raw length, stored length, index, CRC.
+    for d in 0 1 2 3 6 7 10 11 17 18 21; do
+        cp "$src" x.c && surgery flip x.c $((r1 + d)) $((d % 8))
+        # shellcheck disable=SC2086
+        expect_bad "$label: record 1 header bit flipped at +$d" x.c "$RECORD_WORDS" $keys
+    done
+    cp "$src" x.c && surgery flip x.c $((r4 + 1)) 0
+    # shellcheck disable=SC2086
+    expect_bad "$label: final flag of the last record cleared" x.c "$RECORD_WORDS" $keys
+    # A payload: first byte, middle, near the end (not the last byte, whose
+    # spare bits deflate ignores in a compress-only file).
+    for at in $((r1 + 22)) $(((r1 + r1_end) / 2)) $((r1_end - 4)) $((r4 + 30)); do
+        cp "$src" x.c && surgery flip x.c "$at" 2
+        # shellcheck disable=SC2086
+        expect_bad "$label: payload bit flipped at byte $at" x.c "$payload_word" $keys
+    done
+    # The footer: tag, chunk count, total size, digest, check.
+    for d in 0 1 8 16 24 40 55 56 71; do
+        cp "$src" x.c && surgery flip x.c $((foot + d)) $((d % 8))
+        # shellcheck disable=SC2086
+        expect_bad "$label: footer bit flipped at +$d" x.c "corrupt|truncated|footer" $keys
+    done
+    # Records dropped and duplicated.
+    cp "$src" x.c && surgery drop x.c "$r1" "$r1_end"
+    # shellcheck disable=SC2086
+    expect_bad "$label: record 1 dropped" x.c "dropped|missing" $keys
+    cp "$src" x.c && surgery drop x.c "$(rec_start "$src" 0)" "$(rec_end "$src" 0)"
+    # shellcheck disable=SC2086
+    expect_bad "$label: record 0 dropped" x.c "dropped|missing" $keys
+    cp "$src" x.c && surgery drop x.c "$r4" "$r4_end"
+    # shellcheck disable=SC2086
+    expect_bad "$label: last record dropped" x.c "dropped|missing" $keys
+    cp "$src" x.c && surgery dup x.c "$r1" "$r1_end"
+    # shellcheck disable=SC2086
+    expect_bad "$label: record 1 duplicated" x.c "twice|duplicat" $keys
+    cp "$src" x.c && surgery dup x.c "$r4" "$r4_end"
+    # shellcheck disable=SC2086
+    expect_bad "$label: last record duplicated" x.c "twice|duplicat" $keys
+    # Truncated anywhere: in the header, between records, in a record
+    # header, in a payload, before and in the footer.
+    for at in 0 1 50 115 116 $((r1 + 5)) $((r1 + 22)) $((r1 + 100)) "$r1_end" \
+              "$foot" $((foot + 1)) $((foot + 40)) $((size - 1)); do
+        cp "$src" x.c && surgery cut x.c "$at"
+        # shellcheck disable=SC2086
+        expect_bad "$label: truncated to $at bytes" x.c "truncated" $keys
+    done
+    # Garbage after the footer.
+    cp "$src" x.c && surgery append x.c "x"
+    # shellcheck disable=SC2086
+    expect_bad "$label: one byte appended" x.c "after the footer" $keys
+    cp "$src" x.c && surgery append x.c "Rgarbage after the end of the container"
+    # shellcheck disable=SC2086
+    expect_bad "$label: a fake record appended" x.c "after the footer" $keys
+}
+
+corrupt_suite "encrypted" enc.c "--key-file k1" "authentication"
+corrupt_suite "compress-only" plain.c "" "corrupt"
+
+# Only for the encrypted file: records and footers from another file made with
+# the same key, records moved, wrong keys, magic and version.
+a1=$(rec_start enc.c 1) a1_end=$(rec_end enc.c 1)
+b1=$(rec_start enc2.c 1) b1_end=$(rec_end enc2.c 1)
+if [ -n "$a1" ] && [ -n "$b1" ] && [ $((a1_end - a1)) -eq $((b1_end - b1)) ]; then
+    surgery splice x.c enc.c enc2.c "$a1" "$a1_end" "$b1" "$b1_end"
+    if cmp -s x.c enc.c; then
+        fail "encrypted: record swapped in from another file" "the spliced record is identical"
+    else
+        expect_bad "encrypted: record swapped in from another file" x.c "authentication" --key-file k1
+    fi
+else
+    fail "encrypted: record swapped in from another file" \
+         "chunk 1 has another size in the two files ($a1-$a1_end vs $b1-$b1_end)"
+fi
+surgery splice x.c enc.c enc2.c "$(footer_at enc.c)" "$(file_size enc.c)" \
+    "$(footer_at enc2.c)" "$(file_size enc2.c)"
+expect_bad "encrypted: footer swapped in from another file" x.c "corrupt|footer" --key-file k1
+# The first two records in the file change places: every record is intact,
+# and records may come in any order, so this must still verify...
+n0=$(nth_start enc.c 0) n1=$(nth_start enc.c 1) n1_end=$(nth_end enc.c 1)
+cp enc.c x.c && surgery swap x.c "$n0" "$n1" "$n1_end"
+if "$P" verify x.c --key-file k1 >/dev/null 2>ex.err; then
+    ok "encrypted: two whole records in another order still verify"
+else
+    fail "encrypted: two whole records in another order still verify" "$(first_line ex.err)"
+fi
+# ...but a payload under another record's index is not.
+cp enc.c x.c && surgery swapidx x.c "$n0" "$n1"
+expect_bad "encrypted: two records' indexes swapped" x.c "authentication" --key-file k1
+expect_bad "encrypted: wrong key" enc.c "wrong key" --key-file k2
+cp enc.c x.c && surgery set x.c 1 58   # 'P' -> 'X'
+expect_bad "encrypted: wrong magic" x.c "magic" --key-file k1
+cp enc.c x.c && surgery set x.c 8 0200
+expect_bad "encrypted: wrong version (2)" x.c "version" --key-file k1
+cp enc.c x.c && surgery set x.c 8 ffff
+expect_bad "encrypted: wrong version (65535)" x.c "version" --key-file k1
+expect_bad "not a container at all" in37k "magic|container"
+"$P" verify enc.c >/dev/null 2>ex.err
+rc=$?
+if [ $rc -eq 64 ] && grep -q -- --key-file ex.err; then ok "encrypted: verify without a key asks for --key-file (64)"
+else fail "encrypted: verify without a key asks for --key-file (64)" "exit $rc: $(first_line ex.err)"; fi
+
+# ============================================================================
+# usage errors and exit codes
+# ============================================================================
+
+"$P" gen in --size 20K >/dev/null 2>&1
+mkdir adir
+expect_exit "usage: unknown option" 64 "$P" process in o --bogus --key-file k1
+expect_exit "usage: unknown command" 64 "$P" frobnicate in o
+"$P" >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 64 ]; then ok "usage: no command (64)"; else fail "usage: no command (64)" "exit $rc"; fi
+expect_exit "usage: unknown stage" 64 "$P" process in o --stages bogus --key-file k1
+expect_exit "usage: --stages encrypt,compress" 64 "$P" process in o --stages encrypt,compress --key-file k1
+expect_exit "usage: --stages compress,compress" 64 "$P" process in o --stages compress,compress
+expect_exit "usage: --level 0" 64 "$P" process in o --level 0 --key-file k1
+expect_exit "usage: --level 10" 64 "$P" process in o --level 10 --key-file k1
+expect_exit "usage: --chunk-size 0" 64 "$P" process in o --chunk-size 0 --key-file k1
+expect_exit "usage: --chunk-size -5" 64 "$P" process in o --chunk-size -5 --key-file k1
+expect_exit "usage: --chunk-size 99G" 64 "$P" process in o --chunk-size 99G --key-file k1
+expect_exit "usage: --chunk-size 1X" 64 "$P" process in o --chunk-size 1X --key-file k1
+expect_exit "usage: --chunk-size without a value" 64 "$P" process in o --key-file k1 --chunk-size
+expect_exit "usage: --workers 0" 64 "$P" process in o --workers 0 --key-file k1
+expect_exit "usage: --format zip" 64 "$P" process in o --format zip --key-file k1
+expect_exit "usage: --sync=yes (a flag takes no value)" 64 "$P" process in o --sync=yes --key-file k1
+expect_exit "usage: an option of another command" 64 "$P" verify enc.c --size 1K
+expect_exit "usage: unknown backend" 64 "$P" process in o --backend nosuch --key-file k1
+expect_exit "usage: gen without --size" 64 "$P" gen g
+expect_exit "usage: gen --kind bogus" 64 "$P" gen g --size 1K --kind bogus
+expect_exit "usage: extra operand (verify)" 64 "$P" verify enc.c extra
+expect_exit "usage: extra operand (process)" 64 "$P" process in o extra --key-file k1
+expect_exit "usage: missing operand" 64 "$P" process in
+expect_exit "usage: encrypt without a key" 64 "$P" process in o
+expect_exit "usage: --format gzip with encrypt (default stages)" 64 "$P" process in o --format gzip --key-file k1
+expect_exit "usage: --format gzip --stages compress,encrypt" 64 "$P" process in o --format gzip \
+    --stages compress,encrypt --key-file k1
+expect_exit "usage: --key-file without encrypt" 64 "$P" process in o --stages compress --key-file k1
+why=$(no_output_why o)
+if [ -z "$why" ]; then ok "usage: errors leave no output file"; else fail "usage: errors leave no output file" "$why"; fi
+
+expect_exit "input: missing (process)" 66 "$P" process nosuch o --key-file k1
+expect_exit "input: missing (verify)" 66 "$P" verify nosuch
+expect_exit "input: missing (restore)" 66 "$P" restore nosuch o
+expect_exit "input: missing (inspect)" 66 "$P" inspect nosuch
+expect_exit "input: a directory (process)" 66 "$P" process adir o --key-file k1
+expect_exit "input: a directory (verify)" 66 "$P" verify adir
+expect_exit "input: a directory (restore)" 66 "$P" restore adir o
+why=$(no_output_why o)
+if [ -z "$why" ]; then ok "input: errors leave no output file"; else fail "input: errors leave no output file" "$why"; fi
+
+cp in in.orig
+expect_exit "output: equal to the input (process)" 64 "$P" process in in --key-file k1
+unchanged "output: the input is unchanged" in in.orig
+expect_exit "output: the input by another path (process)" 64 "$P" process in ./in --key-file k1
+unchanged "output: the input is unchanged (other path)" in in.orig
+ln in in.link
+expect_exit "output: a hard link to the input (process)" 64 "$P" process in in.link --key-file k1
+unchanged "output: the input is unchanged (hard link)" in in.orig
+# restore checks the same way: `restore C C` must not replace the container.
+cp enc.c same.c
+expect_exit "output: equal to the input (restore)" 64 "$P" restore same.c same.c --key-file k1
+unchanged "output: restore leaves its input unchanged" same.c enc.c
+# An existing directory as the output: refused, the directory left alone.
+mkdir outdir && : >outdir/keep
+"$P" process in outdir --key-file k1 >/dev/null 2>ex.err
+rc=$?
+temps=$(for t in .outdir.*; do [ -e "$t" ] && echo "$t"; done)
+if [ $rc -ne 0 ] && [ -d outdir ] && [ -f outdir/keep ] && [ -z "$temps" ]; then
+    ok "output: an existing directory is refused"
+else
+    fail "output: an existing directory is refused" "exit $rc, left '$temps': $(first_line ex.err)"
+fi
+
+if mkdir rodir && chmod 555 rodir && ! touch rodir/probe 2>/dev/null; then
+    unwritable=rodir/o
+else
+    rm -f rodir/probe
+    unwritable=/proc/pipelab-cli-test/o    # running as root: chmod does not stop us
+fi
+expect_exit "output: unwritable directory (process)" 73 "$P" process in "$unwritable" --key-file k1
+expect_exit "output: unwritable directory (restore)" 73 "$P" restore enc.c "$unwritable" --key-file k1
+expect_exit "output: unwritable directory (gen)" 73 "$P" gen "$unwritable" --size 1K
+expect_exit "output: directory does not exist" 73 "$P" process in nodir/o --key-file k1
+
+# ============================================================================
+# keygen
+# ============================================================================
+
+"$P" keygen kg1 >/dev/null 2>&1
+rc=$?
+mode=$(stat -c %a kg1 2>/dev/null)
+size=$(file_size kg1 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$mode" = 600 ] && [ "$size" = 32 ]; then ok "keygen: 32 bytes, mode 0600"
+else fail "keygen: 32 bytes, mode 0600" "exit $rc, mode $mode, $size bytes"; fi
+cp kg1 kg1.orig
+"$P" keygen kg1 >/dev/null 2>ex.err
+rc=$?
+if [ $rc -ne 0 ] && cmp -s kg1 kg1.orig && [ -s ex.err ]; then ok "keygen: refuses to overwrite"
+else fail "keygen: refuses to overwrite" "exit $rc, or the key changed"; fi
+"$P" keygen kg2 >/dev/null 2>&1
+if [ -s kg2 ] && ! cmp -s kg1 kg2; then ok "keygen: two keys differ"; else fail "keygen: two keys differ" "same bytes"; fi
+if "$P" keygen nodir/k >/dev/null 2>&1; then fail "keygen: into a missing directory fails" "exit 0"
+else ok "keygen: into a missing directory fails"; fi
+
+head -c 31 kg1 >short.key
+head -c 32 /dev/zero >zero.key
+head -c 33 /dev/urandom >long.key
+for bad in short zero long; do
+    rm -f o
+    "$P" process in o --key-file $bad.key >/dev/null 2>ex.err
+    rc=$?
+    why=$(no_output_why o)
+    if [ $rc -ne 0 ] && [ -s ex.err ] && [ -z "$why" ]; then ok "keygen: a $bad key file is refused"
+    else fail "keygen: a $bad key file is refused" "exit $rc ${why:-}"; fi
+done
+"$P" verify enc.c --key-file zero.key >/dev/null 2>ex.err
+rc=$?
+if [ $rc -ne 0 ] && grep -qi zero ex.err; then ok "keygen: verify refuses an all-zero key"
+else fail "keygen: verify refuses an all-zero key" "exit $rc: $(first_line ex.err)"; fi
+
+# ============================================================================
+# gen
+# ============================================================================
+
+sum() { sha256sum "$1" | cut -d ' ' -f 1; }
+for kind in text random zeros mixed; do
+    "$P" gen g1 --size 200K --kind $kind --seed 42 >/dev/null 2>&1
+    "$P" gen g2 --size 200K --kind $kind --seed 42 >/dev/null 2>&1
+    "$P" gen g3 --size 200K --kind $kind --seed 43 >/dev/null 2>&1
+    if [ -s g1 ] && [ "$(sum g1)" = "$(sum g2)" ]; then ok "gen: $kind is deterministic"
+    else fail "gen: $kind is deterministic" "two runs with seed 42 differ"; fi
+    if [ $kind = zeros ]; then continue; fi
+    if [ "$(sum g1)" != "$(sum g3)" ]; then ok "gen: $kind seeds 42 and 43 differ"
+    else fail "gen: $kind seeds 42 and 43 differ" "same bytes"; fi
+done
+for spec in 1:1 1500:1500 1K:1024 1k:1024 3M:3145728 64K:65536; do
+    arg=${spec%%:*} want=${spec#*:}
+    rm -f g1
+    "$P" gen g1 --size "$arg" --kind mixed >/dev/null 2>&1
+    got=$(file_size g1 2>/dev/null)
+    if [ "$got" = "$want" ]; then ok "gen: --size $arg is $want bytes"
+    else fail "gen: --size $arg is $want bytes" "got ${got:-no file}"; fi
+done
+"$P" gen g1 --size 100K --kind zeros >/dev/null 2>&1
+if cmp -s g1 /dev/zero 2>/dev/null || [ "$(tr -d '\000' <g1 | wc -c)" -eq 0 ]; then ok "gen: zeros are zeros"
+else fail "gen: zeros are zeros" "non-zero bytes"; fi
+"$P" gen g1 --size 100K >/dev/null 2>&1
+"$P" gen g2 --size 100K --kind text --seed 1 >/dev/null 2>&1
+if cmp -s g1 g2; then ok "gen: defaults are --kind text --seed 1"
+else fail "gen: defaults are --kind text --seed 1" "output differs"; fi
+
+# ============================================================================
+# help and version
+# ============================================================================
+
+"$P" --help >help.out 2>&1
+rc=$?
+commands=$(awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }' help.out)
+if [ $rc -eq 0 ] && [ -n "$commands" ]; then ok "help: pipelab --help lists the commands"
+else fail "help: pipelab --help lists the commands" "exit $rc, commands '$commands'"; fi
+
+# Options each command must list (the contract in cli.c's option table).
+options_of() {
+    case $1 in
+    process) echo "--backend --stages --level --chunk-size --format --key-file --sync --workers \
+--channel-depth --cpu-tokens --ordered --window --reader-delay-us --writer-delay-us \
+--stage-cost-us --fail-at-chunk --metrics" ;;
+    restore) echo "--key-file --sync" ;;
+    verify) echo "--key-file" ;;
+    gen) echo "--size --kind --seed" ;;
+    *) echo "" ;;
+    esac
+}
+for c in $commands; do
+    "$P" "$c" --help >help.out 2>help.err
+    rc=$?
+    missing=
+    for opt in $(options_of "$c") --help; do
+        grep -q -- "$opt" help.out || missing="$missing $opt"
+    done
+    if [ $rc -ne 0 ]; then fail "help: $c --help" "exit $rc: $(first_line help.err)"
+    elif ! grep -q "usage: pipelab $c" help.out; then fail "help: $c --help" "no 'usage: pipelab $c' line"
+    elif [ -n "$missing" ]; then fail "help: $c --help" "does not list$missing"
+    else ok "help: $c --help"; fi
+done
+for c in process restore verify gen keygen inspect backends; do
+    echo "$commands" | grep -qx "$c" || fail "help: pipelab --help names $c" "missing"
+done
+"$P" --version >ver.out 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -Eq '^pipelab [0-9]+\.[0-9]+' ver.out; then ok "version: --version"
+else fail "version: --version" "exit $rc: $(first_line ver.out)"; fi
+
+# ============================================================================
+# injected failure: --fail-at-chunk
+# ============================================================================
+
+for b in $backends; do
+    rm -f o
+    "$P" process text100k o --key-file k1 --chunk-size 8K --fail-at-chunk 2 --backend "$b" \
+        --workers 3 >/dev/null 2>ex.err
+    rc=$?
+    why=$(no_output_why o)
+    if [ $rc -ne 0 ] && [ -s ex.err ] && [ -z "$why" ]; then ok "fail-at-chunk 2: backend $b"
+    else fail "fail-at-chunk 2: backend $b" "exit $rc, ${why:-}$(first_line ex.err)"; fi
+    "$P" process text100k o --key-file k1 --chunk-size 8K --fail-at-chunk 2 --backend "$b" \
+        --workers 3 --ordered >/dev/null 2>ex.err
+    rc=$?
+    why=$(no_output_why o)
+    if [ $rc -ne 0 ] && [ -z "$why" ]; then ok "fail-at-chunk 2: backend $b --ordered"
+    else fail "fail-at-chunk 2: backend $b --ordered" "exit $rc, ${why:-}$(first_line ex.err)"; fi
+done
+# Past the last chunk nothing fails.
+"$P" process text100k o --key-file k1 --chunk-size 8K --fail-at-chunk 13 >/dev/null 2>ex.err &&
+    "$P" verify o --key-file k1 >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then ok "fail-at-chunk past the end: no failure"
+else fail "fail-at-chunk past the end: no failure" "exit $rc: $(first_line ex.err)"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
