@@ -18,6 +18,7 @@ enum {
     C_BENCH = 1 << 8,
 };
 #define C_RUNS (C_PROCESS | C_COMPARE | C_BENCH)   /* commands that run the pipeline */
+#define C_ONE (C_PROCESS | C_COMPARE)   /* settings bench sweeps as lists instead */
 
 /* T_UINT fills an unsigned field, T_U64 a uint64_t, T_INT64 an int64_t. */
 enum option_type { T_STRING, T_UINT, T_U64, T_INT64, T_SIZE, T_FLAG, T_NOFLAG, T_FORMAT, T_KIND };
@@ -41,7 +42,7 @@ static const struct cli_option cli_options[] = {
     { "stages", "LIST", T_STRING, F(stages), 0, 0, C_RUNS,
       "processing stages in order (default compress,encrypt); also checksum, spin:MS" },
     { "level", "N", T_UINT, F(level), 1, 9, C_RUNS, "zlib compression level 1..9 (default 6)" },
-    { "chunk-size", "SIZE", T_SIZE, F(chunk_size), 1, 256u << 20, C_RUNS,
+    { "chunk-size", "SIZE", T_SIZE, F(chunk_size), 1, 256u << 20, C_ONE,
       "bytes per chunk, with K/M/G (default 1M)" },
     { "format", "FMT", T_FORMAT, F(format), 0, 0, C_PROCESS | C_COMPARE,
       "container (default) or gzip (compress stage only, always ordered)" },
@@ -49,9 +50,9 @@ static const struct cli_option cli_options[] = {
       "32-byte key from `pipelab keygen` (or set PIPELAB_PASSPHRASE)" },
     { "sync", NULL, T_FLAG, F(sync), 0, 0, C_PROCESS | C_RESTORE,
       "fsync the output before renaming it into place" },
-    { "workers", "N", T_UINT, F(workers), 1, OPTIONS_MAX_WORKERS, C_RUNS,
+    { "workers", "N", T_UINT, F(workers), 1, OPTIONS_MAX_WORKERS, C_ONE,
       "worker threads (default: number of cores)" },
-    { "channel-depth", "N", T_UINT, F(channel_depth), 1, OPTIONS_MAX_DEPTH, C_RUNS,
+    { "channel-depth", "N", T_UINT, F(channel_depth), 1, OPTIONS_MAX_DEPTH, C_ONE,
       "capacity of each bounded channel (default 4)" },
     { "cpu-tokens", "N", T_UINT, F(cpu_tokens), 1, OPTIONS_MAX_WORKERS, C_RUNS,
       "chunks processed at once, at most (default: number of cores)" },
@@ -61,9 +62,9 @@ static const struct cli_option cli_options[] = {
       "reorder window in chunks (default 2 x depth + workers)" },
     { "reader-delay-us", "US", T_U64, F(reader_delay_us), 0, 10000000, C_RUNS,
       "experiment: sleep before reading each chunk" },
-    { "writer-delay-us", "US", T_U64, F(writer_delay_us), 0, 10000000, C_RUNS,
+    { "writer-delay-us", "US", T_U64, F(writer_delay_us), 0, 10000000, C_ONE,
       "experiment: sleep before writing each chunk (a slow disk)" },
-    { "stage-cost-us", "US", T_U64, F(stage_cost_us), 0, 10000000, C_RUNS,
+    { "stage-cost-us", "US", T_U64, F(stage_cost_us), 0, 10000000, C_ONE,
       "experiment: sleep in the worker after the stages (a slow stage)" },
     { "fail-at-chunk", "K", T_INT64, F(fail_at_chunk), 0, INT64_MAX, C_PROCESS,
       "experiment: make the stages fail on chunk K" },
@@ -245,8 +246,8 @@ static int cli_parse_option(const struct cli_command *cmd, int argc, char **argv
     size_t len = eq ? (size_t)(eq - text) : strlen(text);
     const struct cli_option *opt = cli_find_option(text, len);
     if (opt == NULL || !(opt->commands & cmd->bit)) {
-        warnx_msg("%s: unknown option --%.*s (see `pipelab %s --help`)", cmd->name, (int)len,
-                  text, cmd->name);
+        warnx_msg("%s: %s option --%.*s (see `pipelab %s --help`)", cmd->name,
+                  opt == NULL ? "unknown" : "does not take the", (int)len, text, cmd->name);
         return EX_USAGE;
     }
     const char *value = NULL;

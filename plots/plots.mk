@@ -1,0 +1,18 @@
+# plots.mk — `make plots` and `make report`; the top-level Makefile includes it.
+#
+#   make plots            collect the data that is missing (out/data/, well
+#                         under a minute on 2 cores), then draw PNG + SVG
+#                         images into out/plots/
+#   make plots FRESH=1    measure everything again first
+#   make report           measure afresh and write report/REPORT.md with its
+#                         images beside it (a few minutes)
+# COMPARE_CSV=FILE (e.g. from `pipelab compare IN --csv FILE`) adds a bar
+# chart of that comparison. See scripts/plots.sh and scripts/report.sh.
+
+.PHONY: plots report
+
+plots: $(B)/pipelab
+	@PIPELAB=$(B)/pipelab FRESH='$(FRESH)' scripts/plots.sh --collect
+
+report: $(B)/pipelab
+	@PIPELAB=$(B)/pipelab scripts/report.sh
