@@ -6,8 +6,8 @@
 # Four kinds of check, one line each, then "N passed, M failed":
 #   run    every block marked runnable runs and exits 0. A fenced ```sh block
 #          whose previous line is `<!-- run -->` is runnable; `<!-- run
-#          needs=gnuplot -->` is runnable where gnuplot is installed and
-#          skipped (not counted) elsewhere. The blocks of one page run in
+#          needs=PROGRAM -->` (gnuplot, python3) is runnable where PROGRAM is
+#          installed and skipped (reported, not counted) elsewhere. The blocks of one page run in
 #          order, each in its own `bash -e -o pipefail`, in one fresh scratch
 #          directory: files carry over from block to block, shell variables
 #          do not. Environment: build/ first on PATH, KIT = the repository,
@@ -48,6 +48,8 @@ trap 'exit 130' INT TERM
 
 help_all=$("$bin/pipelab" --help-all)
 known_flags=$(printf '%s\n' "$help_all" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+# Long options of other programs that the pages call (pkg-config).
+other_flags="--cflags --libs"
 have_gnuplot=no
 command -v gnuplot >/dev/null 2>&1 && have_gnuplot=yes
 
@@ -55,9 +57,9 @@ command -v gnuplot >/dev/null 2>&1 && have_gnuplot=yes
 # ("LINE NEEDS"). Prints how many blocks there were.
 extract_blocks() {
     awk -v dir="$2" '
-        /^<!-- run( needs=[a-z]+)? -->[ \t]*$/ {
+        /^<!-- run( needs=[a-z0-9]+)? -->[ \t]*$/ {
             marked = NR; needs = "-"
-            if (match($0, /needs=[a-z]+/)) needs = substr($0, RSTART + 6, RLENGTH - 6)
+            if (match($0, /needs=[a-z0-9]+/)) needs = substr($0, RSTART + 6, RLENGTH - 6)
             next
         }
         /^```/ && !inside {
@@ -94,8 +96,8 @@ run_page() {
             bad "run   $page:$line a <!-- run --> marker must sit right above a \`\`\`sh fence"
             continue
         fi
-        if [ "$needs" = gnuplot ] && [ "$have_gnuplot" = no ]; then
-            skip "run   $page:$line (needs gnuplot, not installed)"
+        if [ "$needs" != - ] && ! command -v "$needs" >/dev/null 2>&1; then
+            skip "run   $page:$line (needs $needs, not installed)"
             continue
         fi
         log=$work/block$i.log
@@ -119,6 +121,13 @@ run_page() {
     [ "$blocks" -gt 0 ] || true
 }
 
+# The anchors of a Markdown file's headings, as GitHub makes them: lower case,
+# punctuation dropped, spaces as hyphens.
+anchors() {
+    grep -E '^#{1,6} ' "$1" | sed -E 's/^#+ +//' | tr 'A-Z' 'a-z' |
+        sed -E 's/[^a-z0-9 _-]//g; s/ /-/g'
+}
+
 check_links() {
     local page=$1 dir target path missing=0 count=0 list=""
     dir=$(dirname "$kit/$page")
@@ -132,6 +141,10 @@ check_links() {
         if [ ! -e "$dir/$path" ]; then
             missing=$((missing + 1))
             list="$list $target"
+        elif [ "$path" != "$target" ] && [ -f "$dir/$path" ] &&
+             ! anchors "$dir/$path" | grep -qxF -- "${target#*#}"; then
+            missing=$((missing + 1))
+            list="$list $target(no such heading)"
         fi
     done < <(grep -o '\](\([^)]*\))' "$kit/$page" | sed 's/^](//; s/)$//; s/ .*//')
     if [ "$missing" -eq 0 ]; then
@@ -144,7 +157,7 @@ check_links() {
 check_flags() {
     local page=$1 unknown
     unknown=$(grep -o -- '--[a-z][a-z0-9-]*' "$kit/$page" | sort -u |
-              grep -vxF -f <(printf '%s\n' "$known_flags") | tr '\n' ' ')
+              grep -vxF -f <(printf '%s\n' $known_flags $other_flags) | tr '\n' ' ')
     if [ -z "$unknown" ]; then
         ok "flag  $page"
     else

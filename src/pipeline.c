@@ -110,9 +110,9 @@ int pipeline_process(struct job *job, struct worker *w, struct chunk *c)
 /* Write one chunk and free it. */
 static int pipeline_write(struct job *job, struct chunk *c)
 {
+    c->t.write_start = now_ns(); /* the delay is part of the write: a slow disk */
     if (job->opt->writer_delay_us)
         sleep_us(job->opt->writer_delay_us);
-    c->t.write_start = now_ns();
     uint64_t index = c->index;
     int rc = writer_put(&job->writer, c);
     c->t.write_end = now_ns();
