@@ -1,0 +1,14 @@
+# lessons.mk — included by the top-level Makefile.
+#
+#   make lessons-check    run every runnable block of the course against the
+#                         built kit, and check links, options and the
+#                         reference pages (scripts/lessons-check.sh; part of
+#                         `make test`)
+#
+# LESSONS_SIZE=32M make lessons-check runs the experiments at full size
+# (default 4M, to stay well under a minute). SAN=asan checks the course
+# against the sanitizer build.
+
+.PHONY: lessons-check
+lessons-check: $(B)/pipelab
+	@PIPELAB_BIN=$(CURDIR)/$(B) scripts/lessons-check.sh
