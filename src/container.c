@@ -229,6 +229,16 @@ int container_footer_decode(const uint8_t in[CONTAINER_FOOTER_BYTES],
 
 /* ---- the plaintext digest -------------------------------------------- */
 
+void container_derive_digest_key(struct stage_keys *keys)
+{
+    static const char label[] = "pipelab digest key";
+    uint8_t msg[sizeof label - 1 + STAGE_NONCE_PREFIX_BYTES];
+    memcpy(msg, label, sizeof label - 1);
+    memcpy(msg + sizeof label - 1, keys->nonce_prefix, STAGE_NONCE_PREFIX_BYTES);
+    crypto_generichash(keys->digest_key, sizeof keys->digest_key, msg, sizeof msg,
+                       keys->key, sizeof keys->key);
+}
+
 void container_digest_init(struct container_digest *d)
 {
     memset(d, 0, sizeof *d);
@@ -253,6 +263,11 @@ int container_digest_set(struct container_digest *d, uint64_t index, uint32_t cr
     return 0;
 }
 
+bool container_digest_has(const struct container_digest *d, uint64_t index)
+{
+    return index < d->alloc && d->present[index];
+}
+
 uint64_t container_digest_first_missing(const struct container_digest *d, uint64_t count)
 {
     for (uint64_t i = 0; i < count; i++)
@@ -262,10 +277,10 @@ uint64_t container_digest_first_missing(const struct container_digest *d, uint64
 }
 
 void container_digest_final(const struct container_digest *d, uint64_t count,
-                            uint8_t out[CONTAINER_DIGEST_BYTES])
+                            const uint8_t *key, uint8_t out[CONTAINER_DIGEST_BYTES])
 {
     crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, CONTAINER_DIGEST_BYTES);
+    crypto_generichash_init(&st, key, key ? STAGE_KEY_BYTES : 0, CONTAINER_DIGEST_BYTES);
     if (count > 0)
         crypto_generichash_update(&st, d->entries, count * 8);
     crypto_generichash_final(&st, out, CONTAINER_DIGEST_BYTES);

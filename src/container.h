@@ -16,6 +16,9 @@
  *
  * The plaintext digest is BLAKE2b-256 over every chunk's (CRC-32, length) in
  * index order, so it is the same whatever order the records were written in.
+ * In an encrypted file it is keyed (a MAC under a key derived from the file
+ * key) and records leave their CRC field zero: nothing stored in clear lets
+ * anyone confirm a guess of the plaintext.
  */
 #ifndef PIPELAB_CONTAINER_H
 #define PIPELAB_CONTAINER_H
@@ -90,6 +93,10 @@ int container_footer_decode(const uint8_t in[CONTAINER_FOOTER_BYTES],
                             const uint8_t header_hash[STAGE_HEADER_HASH_BYTES],
                             struct container_footer *f);
 
+/* The digest key of an encrypted file: BLAKE2b-256 keyed with the file key
+ * over "pipelab digest key" and the nonce prefix (so it differs per file). */
+void container_derive_digest_key(struct stage_keys *keys);
+
 /* The plaintext digest, filled chunk by chunk in any order. */
 struct container_digest {
     uint8_t *entries;       /* 8 bytes per index: CRC-32, raw length */
@@ -99,10 +106,12 @@ struct container_digest {
 void container_digest_init(struct container_digest *d);
 /* Returns -1 if this index was already set (a duplicated record). */
 int container_digest_set(struct container_digest *d, uint64_t index, uint32_t crc, uint32_t len);
+bool container_digest_has(const struct container_digest *d, uint64_t index);
 /* The first index below count that was never set, or count if none. */
 uint64_t container_digest_first_missing(const struct container_digest *d, uint64_t count);
+/* key: the digest key of an encrypted file, or NULL. */
 void container_digest_final(const struct container_digest *d, uint64_t count,
-                            uint8_t out[CONTAINER_DIGEST_BYTES]);
+                            const uint8_t *key, uint8_t out[CONTAINER_DIGEST_BYTES]);
 void container_digest_free(struct container_digest *d);
 
 #endif

@@ -207,6 +207,8 @@ int job_open(struct job *job, const struct options *opt, const struct backend *b
     h.stages = job->stages;
     randombytes_buf(h.nonce_prefix, sizeof h.nonce_prefix);
     memcpy(job->keys.nonce_prefix, h.nonce_prefix, sizeof h.nonce_prefix);
+    if (job->encrypted)
+        container_derive_digest_key(&job->keys);
     container_header_encode(&h, job->keys.key, header);
     container_header_hash(header, job->keys.header_hash);
     job->chunk_cap = stage_list_output_bound(&job->stages, (size_t)opt->chunk_size);
@@ -299,6 +301,14 @@ int job_run(struct job *job)
         writer_abort(&job->writer);
         warnx_msg("%s", job->message);
         rc = job->exit_code;
+    } else if (job->writer.chunks != job->reader.next_index ||
+               job->writer.raw_bytes != job->reader.offset) {
+        /* Defence in depth: a backend bug must never yield a short file. */
+        writer_abort(&job->writer);
+        warnx_msg("internal error: %llu chunks read but %llu written",
+                  (unsigned long long)job->reader.next_index,
+                  (unsigned long long)job->writer.chunks);
+        rc = EX_SOFTWARE;
     } else {
         rc = writer_finish(&job->writer);
     }

@@ -232,7 +232,7 @@ int metrics_report(const struct metrics *m, const char *format, FILE *out)
         fprintf(out, "{\n  \"backend\": \"%s\",\n", m->backend);
         for (int i = 0; i < n; i++)
             fprintf(out, "  \"%s\": {\"value\": %.9g, \"unit\": \"%s\"},\n", f[i].name, f[i].value, f[i].unit);
-        fprintf(out, "  \"workers\": [");
+        fprintf(out, "  \"per_worker\": [");
         for (unsigned i = 0; i < m->workers; i++)
             fprintf(out, "%s{\"chunks\": %llu, \"busy_ms\": %.3f}", i ? ", " : "",
                     (unsigned long long)m->worker[i].chunks, ms(m->worker[i].busy_ns));

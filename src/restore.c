@@ -110,6 +110,7 @@ static int restore_key(struct restore *r, const struct options *opt)
     if (container_key_check(r->header, r->keys.key) != 0)
         return bad(r, "wrong key%s: %s was encrypted with another one",
                    r->h.passphrase ? " or passphrase" : "", r->in_path);
+    container_derive_digest_key(&r->keys);
     return 0;
 }
 
@@ -124,10 +125,12 @@ static int restore_record(struct restore *r)
         return bad(r, "truncated file: record at byte %" PRIu64 " is cut short", at);
     uint64_t max_index = r->in_size / CONTAINER_RECORD_BYTES;
     size_t max_stored = stage_list_output_bound(&r->h.stages, r->h.chunk_size);
+    /* Encrypted files keep the CRC out of sight: the field must be zero. */
     if (container_record_decode(head, &rec) != 0 || rec.index > max_index ||
-        rec.raw_len > r->h.chunk_size || rec.stored_len > max_stored)
+        rec.raw_len > r->h.chunk_size || rec.stored_len > max_stored ||
+        (r->h.encrypted && rec.crc != 0))
         return bad(r, "record at byte %" PRIu64 " is corrupt (impossible fields)", at);
-    if (container_digest_set(&r->digest, rec.index, rec.crc, rec.raw_len) != 0)
+    if (container_digest_has(&r->digest, rec.index))
         return bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", rec.index);
     if (rec.is_final && r->final_index >= 0)
         return bad(r, "two records claim to be the final chunk");
@@ -145,8 +148,10 @@ static int restore_record(struct restore *r)
         rc = bad(r, "truncated file: chunk %" PRIu64 " is cut short", rec.index);
     else if (stage_reverse(r->runner, c, r->why, sizeof r->why) != 0)
         rc = EX_DATAERR;
-    else if (c->crc != rec.crc)
+    else if (!r->h.encrypted && c->crc != rec.crc)
         rc = bad(r, "chunk %" PRIu64 " is corrupt (its CRC-32 does not match)", rec.index);
+    else if (container_digest_set(&r->digest, rec.index, c->crc, rec.raw_len) != 0)
+        rc = bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", rec.index);
     else if (r->writing &&
              output_write_at(&r->out, rec.index * r->h.chunk_size, c->data, c->len) != 0) {
         warnx_msg("cannot write %s: %s", r->out.final_path, strerror(errno));
@@ -182,7 +187,8 @@ static int restore_footer(struct restore *r)
     if (f.total_raw != r->total_raw)
         return bad(r, "footer's total size does not match the chunks");
     uint8_t digest[CONTAINER_DIGEST_BYTES];
-    container_digest_final(&r->digest, f.chunk_count, digest);
+    container_digest_final(&r->digest, f.chunk_count,
+                           r->h.encrypted ? r->keys.digest_key : NULL, digest);
     if (sodium_memcmp(digest, f.digest, sizeof digest) != 0)
         return bad(r, "the plaintext digest does not match the footer");
     return 0;

@@ -49,6 +49,7 @@ struct stage_keys {
     uint8_t key[STAGE_KEY_BYTES];
     uint8_t nonce_prefix[STAGE_NONCE_PREFIX_BYTES];  /* random, per file */
     uint8_t header_hash[STAGE_HEADER_HASH_BYTES];    /* BLAKE2b of the file header */
+    uint8_t digest_key[STAGE_KEY_BYTES];             /* keys the plaintext digest */
 };
 
 /* Parse "compress,encrypt" or "checksum,compress,spin:20,encrypt". level is

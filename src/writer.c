@@ -36,7 +36,8 @@ int writer_put(struct writer *w, const struct chunk *c)
 
     struct container_record r = {
         .index = c->index, .is_final = c->is_final, .raw_len = c->raw_len,
-        .stored_len = (uint32_t)c->len, .crc = c->crc,
+        .stored_len = (uint32_t)c->len,
+        .crc = w->keys ? 0 : c->crc, /* encrypted: not in clear (container.h) */
     };
     uint8_t head[CONTAINER_RECORD_BYTES];
     container_record_encode(&r, head);
@@ -61,7 +62,8 @@ int writer_finish(struct writer *w)
             writer_abort(w);
             return EX_SOFTWARE;
         }
-        container_digest_final(&w->digest, w->chunks, f.digest);
+        container_digest_final(&w->digest, w->chunks, w->keys ? w->keys->digest_key : NULL,
+                               f.digest);
         container_footer_encode(&f, w->keys, w->header_hash, bytes);
         if (output_write(&w->out, bytes, sizeof bytes) != 0) {
             warnx_msg("cannot write %s: %s", w->out.final_path, strerror(errno));

@@ -30,7 +30,7 @@ for name in wall_time bytes_in bytes_out ratio throughput peak_rss peak_chunks_i
     lock_hold_p99; do
     check "metrics json has $name" grep -q "\"$name\"" m.json
 done
-check "metrics json has per-worker figures" grep -q '"workers": \[{"chunks"' m.json
+check "metrics json has per-worker figures" grep -q '"per_worker": \[{"chunks"' m.json
 check "--metrics-out writes a file" "$P" process in.bin o2 --metrics csv --metrics-out m.csv --key-file k
 check "metrics csv has a header and a row" test "$(wc -l <m.csv)" -eq 2
 check "--metrics bogus is refused" sh -c "! '$P' process in.bin o3 --metrics bogus --key-file k"

@@ -479,7 +479,7 @@ static void test_digest_order_independent(void **state)
             for (uint64_t i = 0; i < n; i++)
                 assert_int_equal(container_digest_set(&d, order[i], crc[order[i]], len[order[i]]), 0);
             assert_int_equal(container_digest_first_missing(&d, n), n);
-            container_digest_final(&d, n, got);
+            container_digest_final(&d, n, NULL, got);
             assert_memory_equal(got, want, sizeof want);
             container_digest_free(&d);
         }
@@ -489,8 +489,22 @@ static void test_digest_order_independent(void **state)
         container_digest_init(&d);
         for (uint64_t i = 0; i < n; i++)
             container_digest_set(&d, i, crc[i] ^ (i == n / 2), len[i]);
-        container_digest_final(&d, n, got);
+        container_digest_final(&d, n, NULL, got);
         assert_memory_not_equal(got, want, sizeof want);
+        container_digest_free(&d);
+
+        /* Keyed (an encrypted file's digest): another key, another digest, so
+         * the footer cannot confirm a guess of the plaintext. */
+        uint8_t key_a[STAGE_KEY_BYTES], key_b[STAGE_KEY_BYTES], with_a[32], with_b[32];
+        memset(key_a, 1, sizeof key_a);
+        memset(key_b, 2, sizeof key_b);
+        container_digest_init(&d);
+        for (uint64_t i = 0; i < n; i++)
+            container_digest_set(&d, i, crc[i], len[i]);
+        container_digest_final(&d, n, key_a, with_a);
+        container_digest_final(&d, n, key_b, with_b);
+        assert_memory_not_equal(with_a, want, sizeof want);
+        assert_memory_not_equal(with_a, with_b, sizeof with_a);
         container_digest_free(&d);
         free(crc);
         free(len);
