@@ -163,10 +163,11 @@ static void check_blocking_recv(size_t cap)
     assert_int_equal(unval(c.item), 42);
     assert_int_equal(chan_len(ch), 0);
 
-    /* recv was called on a channel empty since chan_new, so it had to wait. */
+    /* Whether the receiver got to wait before 42 arrived is up to the scheduler
+     * (it may have been preempted between raising `started` and calling recv),
+     * so only the side that can never wait is checked: this send found room. */
     struct chan_stats s;
     chan_stats(ch, &s);
-    assert_true(s.recv_starved_ns > 0);
     assert_int_equal(s.send_blocked_ns, 0);
     chan_destroy(ch);
 }
@@ -202,10 +203,10 @@ static void check_blocking_send(size_t cap)
     assert_int_equal(unval(p), 77);
     assert_int_equal(chan_try_recv(ch, &p), CHAN_WOULD_BLOCK);
 
-    /* send was called on a channel full since before the thread started. */
+    /* As above: the sender may or may not have waited (scheduling); the
+     * receiver never did, since the channel was full when it asked. */
     struct chan_stats s;
     chan_stats(ch, &s);
-    assert_true(s.send_blocked_ns > 0);
     assert_int_equal(s.recv_starved_ns, 0);
     chan_destroy(ch);
 }
