@@ -1,0 +1,652 @@
+#!/usr/bin/env bash
+# labs/run.sh — the lab runner behind `make lab`, `make labs`, `make hint`,
+# `make labs-verify` and `make handout`.
+#
+#   labs/run.sh lab [N]     check lab N (default: the first one not done yet)
+#   labs/run.sh labs        list every lab with ✓ / ✗ and "k / 8 done"
+#   labs/run.sh hint [N]    show the next hint for lab N (three levels)
+#   labs/run.sh verify      instructors and CI: every starter fails, every
+#                           solution passes (also under a sanitizer)
+#   labs/run.sh handout     build/pipelab-handout.tar.gz, without solutions
+#
+# How a lab is checked. Each lab folder has a lab.sh that names the files the
+# learner edits (LAB_FILES) and says how to build its checks (lab_build, using
+# check_binary and pipelab_binary below). The runner links the learner's files
+# in front of build/libpipelab.a, so that they replace the kit's own versions,
+# then runs every check in its own process under `timeout`: a check that hangs
+# or crashes is reported as such, with the lab's words for it (checks.txt),
+# and never hides the others.
+#
+# Settings (environment, or make variables passed through labs.mk):
+#   RACE=1          build the checks with ThreadSanitizer
+#   LAB_TIMEOUT=S   seconds a single check may run (default 20, 40 with a
+#                   sanitizer, or the lab's LAB_CHECK_TIMEOUT)
+#   LAB_PATIENCE=S  seconds a check waits for something that must happen
+#                   (default 5, 10 with a sanitizer)
+#   LAB_JOBS=N      checks run at once (default: the number of cores)
+set -u
+export LC_ALL=C.UTF-8 2>/dev/null || true
+cd "$(dirname "$0")/.." || exit 2
+
+PROGRESS=labs/.progress
+HINTS=labs/.hints
+MAKE=${MAKE:-make}
+CC=${LAB_CC:-cc}
+# Without make (run.sh run by hand) fall back to the project's flags.
+CFLAGS=${LAB_CFLAGS:-"-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -O2 -g -pthread -Isrc -Ibackends $(pkg-config --cflags zlib libsodium 2>/dev/null)"}
+CMOCKA_CFLAGS=${LAB_CMOCKA_CFLAGS:-$(pkg-config --cflags cmocka 2>/dev/null)}
+CMOCKA_LIBS=${LAB_CMOCKA_LIBS:-$(pkg-config --libs cmocka 2>/dev/null)}
+LDLIBS=${LAB_LDLIBS:-"$(pkg-config --libs zlib libsodium 2>/dev/null) -pthread -lm"}
+RACE=${RACE:-}
+NPROC=$(nproc 2>/dev/null || echo 2)
+USER_TIMEOUT=${LAB_TIMEOUT:-}       # what the user asked for, if anything
+USER_PATIENCE=${LAB_PATIENCE:-}
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'labs: %s\n' "$*" >&2; exit 2; }
+
+# ---- the labs -----------------------------------------------------------
+
+all_labs() { find labs -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9]-*' | sort; }
+lab_count() { all_labs | wc -l | tr -d ' '; }
+lab_num() { basename "$1" | cut -c1-2; }          # labs/03-x -> 03
+lab_n() { echo $((10#$(lab_num "$1"))); }          # labs/03-x -> 3
+
+lab_dir() {
+    case $1 in
+        '' | *[!0-9]*) die "N must be a lab number, like N=3 (see \`make labs\`)" ;;
+    esac
+    local want d
+    want=$(printf '%02d' "$((10#$1))")
+    for d in $(all_labs); do
+        [ "$(lab_num "$d")" = "$want" ] && { echo "$d"; return 0; }
+    done
+    die "there is no lab $1 (labs are 1 to $(lab_count); see \`make labs\`)"
+}
+
+# Read a lab's lab.sh into this shell (always in a subshell of the caller's).
+load_lab() {
+    LAB_TITLE=""; LAB_TIME=""; LAB_FILES=""; LAB_REPLACES=""; LAB_SAN=""
+    LAB_EXPECT_FAIL=""; LAB_TRY=""; LAB_CHECK_TIMEOUT=""
+    unset -f lab_build
+    # shellcheck disable=SC1090,SC1091
+    . "$1/lab.sh"
+}
+
+lab_title() { ( load_lab "$1"; echo "$LAB_TITLE" ); }
+
+# ---- progress and hints -------------------------------------------------
+
+is_done() { [ -f "$PROGRESS" ] && grep -qx "$(lab_num "$1")" "$PROGRESS"; }
+
+mark_done() {
+    local n; n=$(lab_num "$1")
+    is_done "$1" || echo "$n" >>"$PROGRESS"
+}
+
+mark_not_done() {
+    local n; n=$(lab_num "$1")
+    [ -f "$PROGRESS" ] || return 0
+    grep -vx "$n" "$PROGRESS" >"$PROGRESS.tmp"; mv "$PROGRESS.tmp" "$PROGRESS"
+}
+
+done_count() {
+    local d k=0
+    for d in $(all_labs); do is_done "$d" && k=$((k + 1)); done
+    echo "$k"
+}
+
+first_unfinished() {
+    local d
+    for d in $(all_labs); do is_done "$d" || { echo "$d"; return 0; }; done
+    return 1
+}
+
+hints_shown() {
+    local n; n=$(lab_num "$1")
+    [ -f "$HINTS" ] && awk -v n="$n" '$1 == n { print $2 }' "$HINTS" | tail -n 1
+}
+
+set_hints_shown() {
+    local n; n=$(lab_num "$1")
+    { [ -f "$HINTS" ] && awk -v n="$n" '$1 != n' "$HINTS"; echo "$n $2"; } >"$HINTS.tmp"
+    mv "$HINTS.tmp" "$HINTS"
+}
+
+# ---- building -----------------------------------------------------------
+
+# Flags and library for a build variant: plain, tsan or asan.
+variant_flags() {
+    case $1 in
+        tsan) echo "-O1 -g -fsanitize=thread -fno-omit-frame-pointer" ;;
+        asan) echo "-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" ;;
+        *) echo "" ;;
+    esac
+}
+variant_lib() {
+    case $1 in
+        tsan|asan) echo "build/$1/libpipelab.a" ;;
+        *) echo "build/libpipelab.a" ;;
+    esac
+}
+
+# Make sure the kit's library (and main.o, for the plain variant) is built.
+ensure_kit() {
+    local v=$1 log
+    log=$(mktemp)
+    case $v in
+        plain) $MAKE --no-print-directory -s build/libpipelab.a build/obj/src/main.o >"$log" 2>&1 ;;
+        *) $MAKE --no-print-directory -s SAN="$v" "build/$v/libpipelab.a" >"$log" 2>&1 ;;
+    esac
+    local rc=$?
+    if [ $rc -ne 0 ]; then
+        say "The kit itself does not build (make $(variant_lib "$v")):"
+        sed -n '1,40p' "$log"
+    fi
+    rm -f "$log"
+    return $rc
+}
+
+# The shared check helpers (labs/lib), compiled once per variant.
+lablib_objs() {
+    local v=$1
+    local dir="build/labs/.lib/$v" f o
+    mkdir -p "$dir"
+    for f in labcheck labjob chancheck; do
+        o="$dir/$f.o"
+        local stale=0 dep
+        for dep in "labs/lib/$f.c" labs/lib/*.h "$(variant_lib "$v")"; do
+            [ "$dep" -nt "$o" ] && stale=1
+        done
+        if [ ! -f "$o" ] || [ $stale -eq 1 ]; then
+            # shellcheck disable=SC2086,SC2046  # flag lists are split on purpose
+            $CC $CFLAGS $(variant_flags "$v") $CMOCKA_CFLAGS -Ilabs/lib -c "labs/lib/$f.c" -o "$o" || return 1
+        fi
+    done
+    echo "$dir/labcheck.o $dir/labjob.o $dir/chancheck.o"
+}
+
+# A file named in lab_build: the learner's (or the solution's) if it is one
+# of LAB_FILES, else a file the lab provides.
+resolve_src() {
+    local f
+    for f in $LAB_FILES; do
+        [ "$f" = "$1" ] && { echo "$SRC/$1"; return; }
+    done
+    echo "$LABDIR/$1"
+}
+
+# Did the link pull the kit's own version of a file the learner replaces?
+check_replaced() {
+    local map=$1 obj
+    for obj in $LAB_REPLACES; do
+        if grep -q "libpipelab\.a($obj)" "$map"; then
+            say "The kit's own $obj was linked in next to your code: your file must define"
+            say "every function the kit's version defines (see its header in src/ or backends/)."
+            return 1
+        fi
+    done
+    return 0
+}
+
+# check_binary NAME [CFLAGS...] -- SOURCES...   (called from a lab's lab_build)
+check_binary() {
+    local name=$1; shift
+    local extra=() srcs=() s
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do extra+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    for s in "$@"; do srcs+=("$(resolve_src "$s")"); done
+    # shellcheck disable=SC2086
+    $CC $CFLAGS $SANFLAGS "${extra[@]}" $CMOCKA_CFLAGS -Ilabs/lib -I"$LABDIR" \
+        -o "$OUT/$name" "${srcs[@]}" $LABLIB "$LIB" $CMOCKA_LIBS $LDLIBS \
+        -Wl,-Map,"$OUT/$name.map" || { BUILD_FAILED=1; return 1; }
+    check_replaced "$OUT/$name.map" || { BUILD_FAILED=1; return 1; }
+    echo "$OUT/$name" >>"$OUT/checks.list"
+}
+
+# pipelab_binary SOURCES...: the real pipelab, with the learner's files in it,
+# as $PIPELAB_OUT/pipelab. Always a plain build, whatever the checks use: it
+# is for experiments (and proves the files link into the real program).
+pipelab_binary() {
+    local srcs=() s dir=${PIPELAB_OUT:-$OUT}
+    for s in "$@"; do srcs+=("$(resolve_src "$s")"); done
+    mkdir -p "$dir"
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -I"$LABDIR" -o "$dir/pipelab" build/obj/src/main.o "${srcs[@]}" \
+        build/libpipelab.a $LDLIBS -Wl,-Map,"$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
+    check_replaced "$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
+}
+
+# build LABDIR SRC VARIANT OUT: build a lab's checks from the files in SRC.
+build_lab() {
+    LABDIR=$1 SRC=$2 VARIANT=$3 OUT=$4
+    LIB=$(variant_lib "$VARIANT")
+    SANFLAGS=$(variant_flags "$VARIANT")
+    mkdir -p "$OUT"
+    rm -f "$OUT/checks.list"
+    LABLIB=$(lablib_objs "$VARIANT") || return 1
+    BUILD_FAILED=0
+    lab_build
+    [ "$BUILD_FAILED" -eq 0 ] && [ -s "$OUT/checks.list" ]
+}
+
+# ---- running ------------------------------------------------------------
+
+# run_one BIN TEST LOG: one check in its own process. Prints its status:
+# pass, fail, hang, race, leak, memory or crash.
+run_one() {
+    local bin=$1 test=$2 log=$3 rc
+    LAB_DIR="$SRC" TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1}" \
+        timeout -k 3 "$TIMEOUT" "$bin" "$test" >"$log" 2>&1
+    rc=$?
+    echo "$rc" >"$log.rc"
+    if [ $rc -eq 124 ] || [ $rc -eq 137 ] || grep -q '^LAB-HANG' "$log"; then echo hang
+    elif grep -q '^\[  FAILED  \]' "$log"; then echo fail
+    elif grep -q 'WARNING: ThreadSanitizer: data race' "$log"; then echo race
+    elif grep -q 'WARNING: ThreadSanitizer' "$log"; then echo tsan
+    elif grep -q 'ERROR: LeakSanitizer' "$log"; then echo leak
+    elif grep -q 'ERROR: AddressSanitizer\|runtime error:' "$log"; then echo memory
+    elif [ $rc -eq 0 ] && grep -q '^\[  PASSED  \] 1 test' "$log"; then echo pass
+    else echo crash
+    fi
+}
+
+# run_checks OUT: run every check of every binary listed in OUT/checks.list,
+# LAB_JOBS at a time. Writes OUT/results: "status binary test" per line, in order.
+run_checks() {
+    local out=$1 bin test i=0 jobs=${LAB_JOBS:-$NPROC}
+    rm -rf "$out/logs"; mkdir -p "$out/logs"
+    : >"$out/order"
+    while read -r bin; do
+        for test in $("$bin" --list); do
+            i=$((i + 1))
+            echo "$i $(basename "$bin") $test" >>"$out/order"
+            while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+            ( run_one "$bin" "$test" "$out/logs/$i.log" >"$out/logs/$i.status" ) &
+        done
+    done <"$out/checks.list"
+    wait
+    : >"$out/results"
+    while read -r i bin test; do
+        echo "$(cat "$out/logs/$i.status") $bin $test $out/logs/$i.log" >>"$out/results"
+    done <"$out/order"
+}
+
+# explain LABDIR TEST KIND: the lab's sentence for a check (checks.txt),
+# KIND is fail or hang. A check named "x/name" is looked up as "name".
+explain() {
+    local base=${2##*/}
+    awk -v want="$base" -v kind="$3" '
+        /^\[/ { name = substr($0, 2, length($0) - 2); next }
+        /^[a-z]+ *=/ {
+            key = $0; sub(/ *=.*/, "", key)
+            text = $0; sub(/^[a-z]+ *= */, "", text)
+            if (key == kind && name == want) { found = text }
+            if (key == kind && name == "*") { fallback = text }
+        }
+        END { print (found != "" ? found : fallback) }
+    ' "$1/checks.txt" | sed "s/%v/${2%%/*}/g" | fold -s -w 74 | sed 's/ *$//'
+}
+
+# The lines of a log that say what went wrong, for the learner: the check's
+# own sentence (LAB-FAIL), else cmocka's; then what a sanitizer found, with
+# the stack frames that are in the labs' code. A thread left unjoined by a
+# check that failed anyway is not worth mentioning.
+details() {
+    local log=$1
+    if grep -q '^LAB-FAIL: ' "$log"; then
+        sed -n 's/^LAB-FAIL: //p' "$log" | head -n 3
+    else
+        grep -E '^\[  ERROR   \] --- |^\[   LINE   \] --- |^ERROR: [^ ]' "$log" | grep -v Sanitizer |
+            sed 's/^\[  ERROR   \] --- //; s/^\[   LINE   \] --- //' | head -n 3
+    fi
+    local summary
+    summary=$(grep -m 1 'SUMMARY: [A-Za-z]*Sanitizer' "$log" | sed 's/^SUMMARY: //')
+    if [ -n "$summary" ] && ! { grep -q '^\[  FAILED  \]' "$log" && echo "$summary" | grep -q 'thread leak'; }; then
+        echo "$summary"
+        # Stack frames in the learner's files only (not the kit's, not the
+        # checks'), as "function (file:line)", each once.
+        grep -E '^ *#[0-9]+ ' "$log" | grep 'labs/' | grep -v 'labs/lib/' | grep -Ev '/check[a-z_]*\.c' |
+            sed -E 's/^ *#[0-9]+ (0x[0-9a-f]+ in )?([^ ]+) ([^ ]+).*/at \2 (\3)/' | awk '!seen[$0]++' | head -n 4
+    fi
+    grep -m 2 'runtime error:' "$log"
+}
+
+status_word() {
+    case $1 in
+        hang) echo "did not finish (stopped after ${TIMEOUT}s)" ;;
+        race) echo "ThreadSanitizer found a data race" ;;
+        tsan) echo "ThreadSanitizer reported a problem" ;;
+        leak) echo "memory was never freed (LeakSanitizer)" ;;
+        memory) echo "a memory error (AddressSanitizer / UBSan)" ;;
+        crash) echo "crashed (exit status $2)" ;;
+        *) echo "" ;;
+    esac
+}
+
+# Print a results file for the learner. Returns 0 when every check passed.
+show_results() {
+    local labdir=$1 results=$2 st bin test log bad=0 total=0 words
+    while read -r st bin test log; do
+        total=$((total + 1))
+        if [ "$st" = pass ]; then
+            say "  ✓ $test"
+            sed -n 's/^LAB-NOTE: /      · /p' "$log"
+            continue
+        fi
+        bad=$((bad + 1))
+        words=$(status_word "$st" "$(cat "$log.rc" 2>/dev/null)")
+        say "  ✗ $test${words:+ — $words}"
+        # The first two failures get the lab's full explanation; after that
+        # the one-line detail is enough (fix the first one first).
+        if [ $bad -le 2 ] || [ "$st" = hang ]; then
+            if [ "$st" = hang ]; then
+                explain "$labdir" "$test" hang | sed 's/^/      /'
+            else
+                explain "$labdir" "$test" fail | sed 's/^/      /'
+            fi
+        fi
+        details "$log" | sed 's/^/      → /'
+        sed -n 's/^LAB-NOTE: /      · /p' "$log"
+    done <"$results"
+    PASSED=$((total - bad)); TOTAL=$total
+    [ $bad -eq 0 ] && [ $total -gt 0 ]
+}
+
+# ---- commands -----------------------------------------------------------
+
+variant_for_lab() {
+    if [ -n "$RACE" ] && [ "$RACE" != 0 ]; then echo tsan
+    elif [ -n "$LAB_SAN" ]; then echo "$LAB_SAN"
+    else echo plain
+    fi
+}
+
+set_timeouts() {
+    case $1 in
+        plain) TIMEOUT=${USER_TIMEOUT:-${LAB_CHECK_TIMEOUT:-20}}; export LAB_PATIENCE=${USER_PATIENCE:-5} ;;
+        *) TIMEOUT=${USER_TIMEOUT:-${LAB_CHECK_TIMEOUT:-40}}; export LAB_PATIENCE=${USER_PATIENCE:-10} ;;
+    esac
+    export LAB_TIMEOUT=$TIMEOUT
+}
+
+next_lab_words() {
+    local next
+    if next=$(first_unfinished); then
+        say "Next: lab $(lab_n "$next") — $(lab_title "$next")."
+        say "      Read $next/README.md, then run \`make lab\`."
+    else
+        say "That was the last one: all $(lab_count) labs are done. Well done!"
+        say "The lessons (lessons/) and \`make demo\` / \`make bench\` are there for more."
+    fi
+}
+
+cmd_lab() {
+    local dir
+    if [ -n "${1:-}" ]; then
+        dir=$(lab_dir "$1") || exit 2
+    elif ! dir=$(first_unfinished); then
+        say "All $(lab_count) labs are done ✓ — nothing left to check."
+        say "Check one again with \`make lab N=3\`, or see them all with \`make labs\`."
+        return 0
+    fi
+    (
+        load_lab "$dir"
+        local n v out
+        n=$(lab_n "$dir")
+        v=$(variant_for_lab)
+        set_timeouts "$v"
+        say "Lab $n — $LAB_TITLE    ($dir)"
+        case $v in
+            tsan) say "(checks built with ThreadSanitizer${RACE:+ because RACE=1})" ;;
+            asan) say "(checks built with AddressSanitizer and LeakSanitizer)" ;;
+        esac
+        ensure_kit "$v" || exit 2
+        [ "$v" = plain ] || ensure_kit plain || exit 2
+        out="build/labs/$(lab_num "$dir")"
+        PIPELAB_OUT=$out                 # build/labs/NN/pipelab, for experiments
+        [ "$v" = plain ] || out="$out/$v"
+        local log; log=$(mktemp)
+        if ! build_lab "$dir" "$dir" "$v" "$out" >"$log" 2>&1; then
+            say ""
+            say "Your code does not build yet. The compiler says:"
+            sed -n '1,40p' "$log" | sed 's/^/  /'
+            if grep -q 'multiple definition' "$log"; then
+                say ""
+                say "\"multiple definition\": your file and the kit's both define a function."
+                say "Your file must define every function of the header it implements, so that"
+                say "the linker never needs the kit's own version."
+            fi
+            rm -f "$log"; mark_not_done "$dir"; exit 1
+        fi
+        rm -f "$log"
+        say "Built with your $(echo "$LAB_FILES" | sed 's/ /, /g'). Running the checks..."
+        say ""
+        run_checks "$out"
+        if show_results "$dir" "$out/results"; then
+            say ""
+            say "All $TOTAL checks pass: lab $n is done ✓"
+            mark_done "$dir"
+            [ -n "$LAB_TRY" ] && { say ""; say "$LAB_TRY"; }
+            say ""
+            say "Progress: $(done_count) / $(lab_count) labs done."
+            next_lab_words
+            exit 0
+        fi
+        mark_not_done "$dir"
+        local shown; shown=$(hints_shown "$dir"); shown=${shown:-0}
+        say ""
+        say "$PASSED of $TOTAL checks pass. Fix the first ✗ above, then run \`make lab N=$n\` again."
+        if [ "$shown" -lt 3 ]; then
+            say "Stuck? \`make hint N=$n\` shows hint $((shown + 1)) of 3. The lab's README explains the goal."
+        fi
+        [ "$v" = plain ] && say "(RACE=1 runs the same checks under ThreadSanitizer.)"
+        exit 1
+    )
+}
+
+cmd_labs() {
+    local d n mark
+    say "pipelab labs"
+    say ""
+    for d in $(all_labs); do
+        n=$(lab_n "$d")
+        if is_done "$d"; then mark="✓"; else mark="✗"; fi
+        ( load_lab "$d"; printf '  %s  %d  %-40s %-10s %s\n' "$mark" "$n" "$LAB_TITLE" "$LAB_TIME" "$d" )
+    done
+    say ""
+    say "$(done_count) / $(lab_count) done"
+    if first_unfinished >/dev/null; then
+        say "\`make lab\` checks lab $(lab_n "$(first_unfinished)"); \`make hint\` gives a hint for it."
+    else
+        say "All labs are done ✓"
+    fi
+}
+
+cmd_hint() {
+    local dir
+    if [ -n "${1:-}" ]; then
+        dir=$(lab_dir "$1") || exit 2
+    elif ! dir=$(first_unfinished); then
+        say "All labs are done ✓ — no hint needed. (\`make hint N=3\` shows lab 3's hints.)"
+        return 0
+    fi
+    local shown level n
+    n=$(lab_n "$dir")
+    shown=$(hints_shown "$dir"); shown=${shown:-0}
+    level=$((shown + 1))
+    if [ "$level" -gt 3 ]; then
+        say "You have seen all 3 hints for lab $n. Here is the last one again:"
+        level=3
+    fi
+    local text
+    text=$(awk -v k="$level" '
+        /^## Hint / { on = ($3 == k); if (on) { print; next } }
+        on { print }
+    ' "$dir/hints.md")
+    [ -n "$text" ] || die "no hint $level in $dir/hints.md"
+    say "Lab $n — $(lab_title "$dir"), hint $level of 3"
+    say ""
+    printf '%s\n' "$text" | sed '1d' | sed '/./,$!d'   # drop the title and leading blank lines
+    set_hints_shown "$dir" "$level"
+    say ""
+    if [ "$level" -lt 3 ]; then
+        say "(\`make hint N=$n\` again for hint $((level + 1)): $(sed -n "s/^## Hint $((level + 1)) — //p" "$dir/hints.md").)"
+    fi
+}
+
+# ---- labs-verify --------------------------------------------------------
+
+# Sets VERIFY_MSG; returns 0 when the shipped starter is unfinished: it still
+# has its TODO(lab N) places and fails its checks, including every check the
+# lab expects it to fail.
+verify_starter() {
+    local dir=$1 n out f st bin test log failed=0 total=0 missing=""
+    n=$(lab_n "$dir")
+    for f in $LAB_FILES; do
+        if ! grep -q "TODO(lab $n)" "$dir/$f"; then
+            VERIFY_MSG="starter $f has no TODO(lab $n) left: is a solution copied over it?"
+            return 1
+        fi
+    done
+    out="build/labs/verify/$(lab_num "$dir")-starter"
+    local v; v=${LAB_SAN:-plain}
+    if ! build_lab "$dir" "$dir" "$v" "$out" >"$out.build.log" 2>&1; then
+        VERIFY_MSG="the starter does not build (see $out.build.log)"
+        return 1
+    fi
+    LAB_TIMEOUT=6 LAB_PATIENCE=1.5 TIMEOUT=6 run_checks "$out"
+    while read -r st bin test log; do
+        total=$((total + 1))
+        [ "$st" = pass ] || failed=$((failed + 1))
+    done <"$out/results"
+    for test in $LAB_EXPECT_FAIL; do
+        if ! awk -v t="$test" '$3 == t && $1 != "pass" { found = 1 } END { exit !found }' "$out/results"; then
+            missing="$missing $test"
+        fi
+    done
+    STARTER_SUMMARY="starter fails $failed/$total"
+    if [ "$failed" -eq 0 ]; then
+        VERIFY_MSG="the starter passes every check: is a solution copied over it?"
+        return 1
+    fi
+    if [ -n "$missing" ]; then
+        VERIFY_MSG="the starter should fail, but passes:$missing"
+        return 1
+    fi
+    return 0
+}
+
+# verify_solution DIR VARIANT: every check passes with solution/.
+verify_solution() {
+    local dir=$1 v=$2 out st bin test log bad=""
+    out="build/labs/verify/$(lab_num "$dir")-solution-$v"
+    if ! build_lab "$dir" "$dir/solution" "$v" "$out" >"$out.build.log" 2>&1; then
+        VERIFY_MSG="the solution does not build with $v (see $out.build.log)"
+        return 1
+    fi
+    set_timeouts "$v"
+    run_checks "$out"
+    local total=0 ok=0
+    while read -r st bin test log; do
+        total=$((total + 1))
+        if [ "$st" = pass ]; then ok=$((ok + 1)); else bad="$bad $test($st: $(details "$log" | head -n 1))"; fi
+    done <"$out/results"
+    SOLUTION_SUMMARY="$SOLUTION_SUMMARY, $v $ok/$total"
+    if [ -n "$bad" ]; then
+        VERIFY_MSG="the solution fails under $v:$bad"
+        return 1
+    fi
+    [ "$total" -gt 0 ] || { VERIFY_MSG="no checks ran"; return 1; }
+}
+
+verify_lab() {
+    local dir=$1
+    (
+        load_lab "$dir"
+        local n; n=$(lab_n "$dir")
+        VERIFY_MSG=""; STARTER_SUMMARY=""; SOLUTION_SUMMARY=""
+        local ok=1 v
+        verify_starter "$dir" || ok=0
+        if [ $ok -eq 1 ] && [ -d "$dir/solution" ]; then
+            # The lab's own variant first (plain, or the sanitizer it always
+            # uses), then ThreadSanitizer if that was not it already.
+            for v in ${LAB_SAN:-plain} $([ "$LAB_SAN" != tsan ] && echo tsan); do
+                verify_solution "$dir" "$v" || { ok=0; break; }
+            done
+        fi
+        if [ -d "$dir/solution" ]; then
+            SOLUTION_SUMMARY="; solution passes${SOLUTION_SUMMARY#,}"
+        else
+            SOLUTION_SUMMARY="; no solution/ here (a handout): starter only"
+        fi
+        if [ $ok -eq 1 ]; then
+            printf 'ok    lab %d  %-38s %s%s\n' "$n" "$LAB_TITLE" "$STARTER_SUMMARY" "$SOLUTION_SUMMARY"
+            exit 0
+        fi
+        printf 'FAIL  lab %d  %-38s %s\n' "$n" "$LAB_TITLE" "$VERIFY_MSG"
+        exit 1
+    )
+}
+
+cmd_verify() {
+    local start d passed=0 failed=0
+    start=$(date +%s)
+    export LAB_JOBS=${LAB_JOBS:-$NPROC}
+    # Build the kit in every variant first, so that labs never race to build it.
+    for v in plain tsan asan; do ensure_kit "$v" || { say "0 passed, 1 failed"; exit 1; }; done
+    for v in plain tsan asan; do lablib_objs "$v" >/dev/null || { say "0 passed, 1 failed"; exit 1; }; done
+    mkdir -p build/labs/verify
+    for d in $(all_labs); do
+        if verify_lab "$d"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done
+    say "labs-verify took $(( $(date +%s) - start ))s"
+    say "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+# ---- handout ------------------------------------------------------------
+
+# The files of the kit, NUL-separated: in a git checkout, every file git
+# tracks or would track (so nothing .gitignore excludes: build output,
+# plots, progress); elsewhere, everything but the usual outputs. Never a
+# solution/ folder. (git is only read here: ls-files changes nothing.)
+kit_files() {
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files -z --cached --others --exclude-standard
+    else
+        find . -path ./.git -prune -o -path ./build -prune -o -path ./out -prune -o \
+            -path ./report -prune -o -type f ! -name '*.o' ! -name '*.d' -print0 | sed -z 's:^\./::'
+    fi | while IFS= read -r -d '' f; do
+        case $f in
+            labs/*/solution/* | labs/.progress | labs/.hints) ;;
+            *) [ -f "$f" ] && printf '%s\0' "$f" ;;
+        esac
+    done
+}
+
+cmd_handout() {
+    local out=build/pipelab-handout.tar.gz name=pipelab list
+    mkdir -p build
+    list=$(mktemp)
+    kit_files >"$list"
+    tar -czf "$out.tmp" --null -T "$list" --transform "s:^:$name/:" ||
+        { rm -f "$out.tmp" "$list"; die "tar failed"; }
+    rm -f "$list"
+    mv "$out.tmp" "$out"
+    if tar -tzf "$out" | grep -q '/solution/'; then
+        rm -f "$out"; die "a solution slipped into the handout"
+    fi
+    say "Wrote $out ($(du -k "$out" | cut -f1) KiB, $(tar -tzf "$out" | wc -l) files): the kit without"
+    say "solutions, .git, build output or progress files."
+    say "Unpack with \`tar xzf $(basename "$out")\`; learners start at 0 / $(lab_count) labs."
+}
+
+case ${1:-} in
+    lab) cmd_lab "${2:-}" ;;
+    labs) cmd_labs ;;
+    hint) cmd_hint "${2:-}" ;;
+    verify) cmd_verify ;;
+    handout) cmd_handout ;;
+    *) say "usage: labs/run.sh lab [N] | labs | hint [N] | verify | handout"; exit 2 ;;
+esac
