@@ -30,26 +30,6 @@ static uintptr_t unval(void *p)
     return (uintptr_t)p;
 }
 
-static pthread_t start_thread(void *(*fn)(void *), void *arg)
-{
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
-    return t;
-}
-
-static void join_thread(pthread_t t)
-{
-    assert_int_equal(pthread_join(t, NULL), 0);
-}
-
-/* Spin until a thread has reached its blocking call. This only makes it likely
- * that the thread is already asleep when we act; no verdict depends on it. */
-static void wait_flag(atomic_int *flag, int value)
-{
-    while (atomic_load(flag) < value)
-        sched_yield();
-}
-
 /* ---- 1. every capacity 1..64: try forms, len, capacity, FIFO ------------ */
 
 struct fifo_recv {
@@ -97,10 +77,10 @@ static void check_capacity(size_t cap)
 
     /* 100 values through a concurrent receiver: the ring wraps many times. */
     struct fifo_recv r = { .ch = ch, .n = 100 };
-    pthread_t t = start_thread(fifo_receiver, &r);
+    pthread_t t = test_start_thread(fifo_receiver, &r);
     for (uintptr_t i = 0; i < 100; i++)
         assert_int_equal(chan_send(ch, val(1000 + i)), CHAN_OK);
-    join_thread(t);
+    test_join_thread(t);
     for (int i = 0; i < 100; i++) {
         assert_int_equal(r.st[i], CHAN_OK);
         assert_int_equal(r.got[i], 1000 + (uintptr_t)i);
@@ -150,14 +130,14 @@ static void check_blocking_recv(size_t cap)
     struct chan *ch = chan_new(cap, NULL);
     assert_non_null(ch);
     struct one_call c = { .ch = ch };
-    pthread_t t = start_thread(recv_once, &c);
-    wait_flag(&c.started, 1);
+    pthread_t t = test_start_thread(recv_once, &c);
+    test_wait_flag(&c.started, 1);
 
     /* The channel is empty, so the receiver cannot have returned an item. 42 is
      * sent only now; getting 42 proves recv waited for this send. */
     assert_int_equal(atomic_load(&c.done), 0);
     assert_int_equal(chan_send(ch, val(42)), CHAN_OK);
-    join_thread(t);
+    test_join_thread(t);
     assert_int_equal(atomic_load(&c.done), 1);
     assert_int_equal(c.st, CHAN_OK);
     assert_int_equal(unval(c.item), 42);
@@ -180,8 +160,8 @@ static void check_blocking_send(size_t cap)
         assert_int_equal(chan_send(ch, val(i)), CHAN_OK);
 
     struct one_call c = { .ch = ch, .item = val(77) };
-    pthread_t t = start_thread(send_once, &c);
-    wait_flag(&c.started, 1);
+    pthread_t t = test_start_thread(send_once, &c);
+    test_wait_flag(&c.started, 1);
 
     /* Full: the sender cannot have queued 77. The first recv must still see the
      * oldest item (0), not 77 and not a lost slot; only that recv makes room. */
@@ -190,7 +170,7 @@ static void check_blocking_send(size_t cap)
     void *p;
     assert_int_equal(chan_recv(ch, &p), CHAN_OK);
     assert_int_equal(unval(p), 0);
-    join_thread(t);
+    test_join_thread(t);
     assert_int_equal(c.st, CHAN_OK);
     assert_int_equal(chan_len(ch), cap);
 
@@ -338,17 +318,17 @@ static void check_mpmc(size_t cap)
     pthread_t cons[NCONS], prod[NPROD];
     struct producer pa[NPROD];
     for (int i = 0; i < NCONS; i++)
-        cons[i] = start_thread(mpmc_consumer, &m);
+        cons[i] = test_start_thread(mpmc_consumer, &m);
     for (int i = 0; i < NPROD; i++) {
         pa[i] = (struct producer){ .m = &m, .id = i };
-        prod[i] = start_thread(mpmc_producer, &pa[i]);
+        prod[i] = test_start_thread(mpmc_producer, &pa[i]);
     }
     for (int i = 0; i < NPROD; i++)
-        join_thread(prod[i]);
+        test_join_thread(prod[i]);
     atomic_store(&m.closing, 1);
     assert_int_equal(chan_close(m.ch), 0);
     for (int i = 0; i < NCONS; i++)
-        join_thread(cons[i]);
+        test_join_thread(cons[i]);
 
     assert_int_equal(atomic_load(&m.out_of_order), 0);
     assert_int_equal(atomic_load(&m.early_close), 0);
@@ -448,14 +428,14 @@ static void close_releases(struct chan *ch, void *(*fn)(void *), struct blocked 
         b[i].started = &started;
         b[i].done = &done;
         b[i].closing = &closing;
-        t[i] = start_thread(fn, &b[i]);
+        t[i] = test_start_thread(fn, &b[i]);
     }
-    wait_flag(&started, NBLOCKED);
+    test_wait_flag(&started, NBLOCKED);
     assert_int_equal(atomic_load(&done), 0);
     atomic_store(&closing, 1);
     assert_int_equal(chan_close(ch), 0);
     for (int i = 0; i < NBLOCKED; i++)
-        join_thread(t[i]);
+        test_join_thread(t[i]);
     assert_int_equal(atomic_load(&done), NBLOCKED);
     for (int i = 0; i < NBLOCKED; i++) {
         assert_int_equal(b[i].st, CHAN_CLOSED);
@@ -739,12 +719,12 @@ static void test_observer_concurrent_unlocked(void **state)
 
     pthread_t t[NRECV];
     for (int i = 0; i < NRECV; i++)
-        t[i] = start_thread(drain_until_closed, r.ch);
+        t[i] = test_start_thread(drain_until_closed, r.ch);
     for (uintptr_t i = 0; i < N; i++)
         assert_int_equal(chan_send(r.ch, val(i)), CHAN_OK);
     assert_int_equal(chan_close(r.ch), 0);
     for (int i = 0; i < NRECV; i++)
-        join_thread(t[i]);
+        test_join_thread(t[i]);
 
     struct chan_stats s;
     chan_stats(r.ch, &s);
@@ -780,7 +760,7 @@ static void test_ping_pong(void **state)
     struct pingpong pp = { chan_new(1, NULL), chan_new(1, NULL), 5000 };
     assert_non_null(pp.ping);
     assert_non_null(pp.pong);
-    pthread_t t = start_thread(ponger, &pp);
+    pthread_t t = test_start_thread(ponger, &pp);
     uintptr_t v = 0;
     for (int i = 0; i < pp.rounds; i++) {
         void *p;
@@ -790,7 +770,7 @@ static void test_ping_pong(void **state)
         v = unval(p) + 1;
     }
     assert_int_equal(chan_close(pp.ping), 0);
-    join_thread(t);
+    test_join_thread(t);
     chan_destroy(pp.ping);
     chan_destroy(pp.pong);
 }
@@ -822,7 +802,7 @@ static void test_try_forms_concurrent(void **state)
     test_watchdog(20);
     struct spinner s = { chan_new(3, NULL), 5000, 0 };
     assert_non_null(s.ch);
-    pthread_t t = start_thread(try_sender, &s);
+    pthread_t t = test_start_thread(try_sender, &s);
     for (int i = 0; i < s.n; i++) {
         void *p;
         enum chan_status st;
@@ -831,7 +811,7 @@ static void test_try_forms_concurrent(void **state)
         assert_int_equal(st, CHAN_OK);
         assert_int_equal(unval(p), i);
     }
-    join_thread(t);
+    test_join_thread(t);
     assert_int_equal(s.bad, 0);
     chan_destroy(s.ch);
 }

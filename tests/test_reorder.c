@@ -26,28 +26,6 @@
 #include "chunk.h"
 #include "reorder.h"
 
-static pthread_t start_thread(void *(*fn)(void *), void *arg)
-{
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
-    return t;
-}
-
-static void join_thread(pthread_t t)
-{
-    assert_int_equal(pthread_join(t, NULL), 0);
-}
-
-/* Spin until a thread has reached its blocking call, then give it a little
- * more time to fall asleep in it. No verdict depends on this. */
-static void wait_flag(atomic_int *flag, int value)
-{
-    while (atomic_load(flag) < value)
-        sched_yield();
-    for (int i = 0; i < 1000; i++)
-        sched_yield();
-}
-
 static struct chunk *new_chunk(struct inflight *acct, uint64_t index)
 {
     struct chunk *c = chunk_new(acct, index, 16);
@@ -259,8 +237,8 @@ static void test_admit_blocks_until_take(void **state)
 
     atomic_int released = 0;
     struct admit_call a = { .r = &r, .index = W, .released = &released };
-    pthread_t t = start_thread(admit_once, &a);
-    wait_flag(&a.started, 1);
+    pthread_t t = test_start_thread(admit_once, &a);
+    test_wait_flag(&a.started, 1);
     /* Index W = next + window: it may not enter while chunk 0 is unwritten. */
     assert_int_equal(atomic_load(&a.done), 0);
 
@@ -284,7 +262,7 @@ static void test_admit_blocks_until_take(void **state)
     assert_non_null(c);
     assert_int_equal(c->index, 0);
     chunk_free(c);
-    join_thread(t);
+    test_join_thread(t);
     assert_int_equal(a.rc, 0);
     assert_int_equal(a.released_seen, 1);
 
@@ -307,8 +285,8 @@ static void test_admit_far_ahead_needs_every_take(void **state)
 
     atomic_int released = 0;
     struct admit_call a = { .r = &r, .index = AHEAD, .released = &released };
-    pthread_t t = start_thread(admit_once, &a);
-    wait_flag(&a.started, 1);
+    pthread_t t = test_start_thread(admit_once, &a);
+    test_wait_flag(&a.started, 1);
     /* Taking chunk i moves next to i + 1; admit(10) may go on once
      * 10 < next + 3, that is after the take of chunk 7 = AHEAD - W. */
     for (uint64_t i = 0; i <= AHEAD - W; i++) {
@@ -322,7 +300,7 @@ static void test_admit_far_ahead_needs_every_take(void **state)
         assert_int_equal(c->index, i);
         chunk_free(c);
     }
-    join_thread(t);
+    test_join_thread(t);
     assert_int_equal(a.rc, 0);
     assert_int_equal(a.released_seen, 1);
     assert_int_equal(r.next, AHEAD - W + 1);
@@ -344,10 +322,10 @@ static void test_cancel_wakes_admit(void **state)
     pthread_t t[WAITERS];
     for (int i = 0; i < WAITERS; i++) {
         a[i] = (struct admit_call){ .r = &r, .index = W + (uint64_t)i, .released = &released };
-        t[i] = start_thread(admit_once, &a[i]);
+        t[i] = test_start_thread(admit_once, &a[i]);
     }
     for (int i = 0; i < WAITERS; i++)
-        wait_flag(&a[i].started, 1);
+        test_wait_flag(&a[i].started, 1);
     for (int i = 0; i < WAITERS; i++)
         assert_int_equal(atomic_load(&a[i].done), 0);
 
@@ -355,7 +333,7 @@ static void test_cancel_wakes_admit(void **state)
     atomic_store(&released, 1);
     reorder_cancel(&r);
     for (int i = 0; i < WAITERS; i++) {
-        join_thread(t[i]);
+        test_join_thread(t[i]);
         assert_int_equal(a[i].rc, -1);
         assert_int_equal(a[i].released_seen, 1);
     }
@@ -491,14 +469,14 @@ static void test_threads_in_order(void **state)
     inflight_init(&p->acct);
     assert_int_equal(reorder_init(&p->r, PIPE_W), 0);
     struct worker_arg wa[2] = { { p, 0 }, { p, 1 } };
-    pthread_t reader = start_thread(pipe_reader, p);
-    pthread_t w0 = start_thread(pipe_worker, &wa[0]);
-    pthread_t w1 = start_thread(pipe_worker, &wa[1]);
-    pthread_t writer = start_thread(pipe_writer, p);
-    join_thread(reader);
-    join_thread(w0);
-    join_thread(w1);
-    join_thread(writer);
+    pthread_t reader = test_start_thread(pipe_reader, p);
+    pthread_t w0 = test_start_thread(pipe_worker, &wa[0]);
+    pthread_t w1 = test_start_thread(pipe_worker, &wa[1]);
+    pthread_t writer = test_start_thread(pipe_writer, p);
+    test_join_thread(reader);
+    test_join_thread(w0);
+    test_join_thread(w1);
+    test_join_thread(writer);
     assert_int_equal(p->written, PIPE_TOTAL);
     assert_int_equal(p->wrong_index, 0);
     assert_int_equal(atomic_load(&p->reader_done), 1);

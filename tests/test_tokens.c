@@ -24,28 +24,6 @@
 #include "histogram.h"
 #include "tokens.h"
 
-static pthread_t start_thread(void *(*fn)(void *), void *arg)
-{
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
-    return t;
-}
-
-static void join_thread(pthread_t t)
-{
-    assert_int_equal(pthread_join(t, NULL), 0);
-}
-
-/* Spin until a thread reached its blocking call, and give it a moment to fall
- * asleep in it. Only makes the checks sharper; no verdict depends on it. */
-static void wait_flag(atomic_int *flag, int value)
-{
-    while (atomic_load(flag) < value)
-        sched_yield();
-    for (int i = 0; i < 1000; i++)
-        sched_yield();
-}
-
 static struct histogram *hist_new(void)
 {
     struct histogram *h = malloc(sizeof *h);
@@ -136,14 +114,14 @@ static void test_acquire_blocks_until_release(void **state)
 
     atomic_int released = 0;
     struct acquire_call a = { .t = &t, .released = &released };
-    pthread_t th = start_thread(acquire_once, &a);
-    wait_flag(&a.started, 1);
+    pthread_t th = test_start_thread(acquire_once, &a);
+    test_wait_flag(&a.started, 1);
     /* Both tokens are held: the third acquire cannot have returned. */
     assert_int_equal(atomic_load(&a.done), 0);
 
     atomic_store(&released, 1);
     tokens_release(&t);
-    join_thread(th);
+    test_join_thread(th);
     assert_int_equal(a.rc, 0);
     assert_int_equal(a.released_seen, 1);
     /* The waiter holds the returned token: none is free. */
@@ -173,10 +151,10 @@ static void test_each_release_frees_one_waiter(void **state)
     pthread_t th[WAITERS];
     for (int i = 0; i < WAITERS; i++) {
         a[i] = (struct acquire_call){ .t = &t, .released = &released, .done_count = &done_count };
-        th[i] = start_thread(acquire_once, &a[i]);
+        th[i] = test_start_thread(acquire_once, &a[i]);
     }
     for (int i = 0; i < WAITERS; i++)
-        wait_flag(&a[i].started, 1);
+        test_wait_flag(&a[i].started, 1);
     assert_int_equal(atomic_load(&done_count), 0);
 
     for (int k = 1; k <= WAITERS; k++) {
@@ -192,7 +170,7 @@ static void test_each_release_frees_one_waiter(void **state)
         assert_int_equal(t.available, 0);
     }
     for (int i = 0; i < WAITERS; i++) {
-        join_thread(th[i]);
+        test_join_thread(th[i]);
         assert_int_equal(a[i].rc, 0);
         assert_true(a[i].released_seen >= 1);
     }
@@ -219,10 +197,10 @@ static void test_cancel_wakes_all(void **state)
     pthread_t th[WAITERS];
     for (int i = 0; i < WAITERS; i++) {
         a[i] = (struct acquire_call){ .t = &t, .released = &released };
-        th[i] = start_thread(acquire_once, &a[i]);
+        th[i] = test_start_thread(acquire_once, &a[i]);
     }
     for (int i = 0; i < WAITERS; i++)
-        wait_flag(&a[i].started, 1);
+        test_wait_flag(&a[i].started, 1);
     for (int i = 0; i < WAITERS; i++)
         assert_int_equal(atomic_load(&a[i].done), 0);
 
@@ -230,7 +208,7 @@ static void test_cancel_wakes_all(void **state)
     atomic_store(&released, 1);
     tokens_cancel(&t);
     for (int i = 0; i < WAITERS; i++) {
-        join_thread(th[i]);
+        test_join_thread(th[i]);
         assert_int_equal(a[i].rc, -1);
         assert_int_equal(a[i].released_seen, 1);
     }
@@ -287,10 +265,10 @@ static void test_never_more_holders_than_tokens(void **state)
     pthread_t th[WORKERS];
     for (int i = 0; i < WORKERS; i++) {
         w[i] = (struct worker){ &t, &holders, &max_holders, 0 };
-        th[i] = start_thread(worker_loop, &w[i]);
+        th[i] = test_start_thread(worker_loop, &w[i]);
     }
     for (int i = 0; i < WORKERS; i++) {
-        join_thread(th[i]);
+        test_join_thread(th[i]);
         assert_int_equal(w[i].failures, 0);
     }
     assert_true(atomic_load(&max_holders) <= POOL);

@@ -5,7 +5,11 @@
  * the right order and adds small helpers shared by the suites:
  *   test_watchdog(s)   end the whole suite if one test takes longer than s seconds
  *                      (a hang becomes a failure, never a stalled run);
- *   test_tmpdir()      a fresh temporary directory for files a test writes.
+ *   test_tmpdir()      a fresh temporary directory for files a test writes;
+ *   test_start_thread, test_join_thread
+ *                      pthread_create/join that fail the test on error;
+ *   test_wait_flag(f, v)
+ *                      spin until another thread has raised *f to v.
  */
 #ifndef PIPELAB_TESTUTIL_H
 #define PIPELAB_TESTUTIL_H
@@ -16,7 +20,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +55,30 @@ static inline const char *test_tmpdir(void)
     if (mkdtemp(path) == NULL)
         fail_msg("mkdtemp failed");
     return path;
+}
+
+static inline pthread_t test_start_thread(void *(*fn)(void *), void *arg)
+{
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
+    return t;
+}
+
+static inline void test_join_thread(pthread_t t)
+{
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+/* Spin until a thread has reached its blocking call (it raises *flag just
+ * before making it), then give it a moment to fall asleep there. This only
+ * makes it likely that the thread is asleep when the test acts: no verdict may
+ * depend on it, since the thread can still be preempted before the call. */
+static inline void test_wait_flag(atomic_int *flag, int value)
+{
+    while (atomic_load(flag) < value)
+        sched_yield();
+    for (int i = 0; i < 1000; i++)
+        sched_yield();
 }
 
 #endif
