@@ -266,16 +266,52 @@ static int job_report(struct job *job)
     return 0;
 }
 
-/* Write the trace file, if one was asked for. */
-static int job_write_trace(struct job *job)
+/* Write the trace file if the run succeeded; free the trace either way. */
+static int job_finish_trace(struct job *job, bool write)
 {
     if (job->trace == NULL)
         return 0;
-    int rc = trace_write(job->trace, job->opt->trace, job->backend->name, job->metrics->workers);
+    int rc = 0;
+    if (write)
+        rc = trace_write(job->trace, job->opt->trace, job->backend->name, job->metrics->workers);
     trace_free(job->trace);
     free(job->trace);
     job->trace = NULL;
     return rc;
+}
+
+/* After the backend: commit the output, or remove it if anything went wrong. */
+static int job_finish_output(struct job *job)
+{
+    if (job_failed(job)) {
+        if (job->ordered)
+            reorder_drop_parked(&job->reorder); /* the backend's threads are gone */
+        writer_abort(&job->writer);
+        warnx_msg("%s", job->message);
+        return job->exit_code;
+    }
+    /* Defence in depth: a backend bug must never yield a short file. */
+    if (job->writer.chunks != job->reader.next_index ||
+        job->writer.raw_bytes != job->reader.offset) {
+        writer_abort(&job->writer);
+        warnx_msg("internal error: %llu chunks read but %llu written",
+                  (unsigned long long)job->reader.next_index,
+                  (unsigned long long)job->writer.chunks);
+        return EX_SOFTWARE;
+    }
+    return writer_finish(&job->writer);
+}
+
+/* The figures only known at the end of the run. */
+static void job_collect_metrics(struct job *job)
+{
+    struct metrics *m = job->metrics;
+    m->bytes_in = job->reader.offset;
+    m->bytes_out = writer_bytes(&job->writer);
+    m->chunks = job->writer.chunks;
+    m->peak_chunks = atomic_load(&job->inflight.peak_chunks);
+    m->peak_bytes = atomic_load(&job->inflight.peak_bytes);
+    m->peak_rss_kb = metrics_peak_rss_kb();
 }
 
 int job_run(struct job *job)
@@ -293,40 +329,15 @@ int job_run(struct job *job)
     else if (job->backend->run(job) != 0 && !job_failed(job))
         job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend->name);
     m->end_ns = now_ns();
-    int mon_rc = monitor_stop(&mon, !job_failed(job));
 
-    if (job_failed(job)) {
-        if (job->ordered)
-            reorder_drop_parked(&job->reorder); /* the backend's threads are gone */
-        writer_abort(&job->writer);
-        warnx_msg("%s", job->message);
-        rc = job->exit_code;
-    } else if (job->writer.chunks != job->reader.next_index ||
-               job->writer.raw_bytes != job->reader.offset) {
-        /* Defence in depth: a backend bug must never yield a short file. */
-        writer_abort(&job->writer);
-        warnx_msg("internal error: %llu chunks read but %llu written",
-                  (unsigned long long)job->reader.next_index,
-                  (unsigned long long)job->writer.chunks);
-        rc = EX_SOFTWARE;
-    } else {
-        rc = writer_finish(&job->writer);
-    }
+    int monitor_rc = monitor_stop(&mon, !job_failed(job));
+    rc = job_finish_output(job);
     if (rc == 0)
-        rc = mon_rc;
+        rc = monitor_rc;
+    int trace_rc = job_finish_trace(job, rc == 0);
     if (rc == 0)
-        rc = job_write_trace(job);
-    else if (job->trace != NULL) {
-        trace_free(job->trace);
-        free(job->trace);
-        job->trace = NULL;
-    }
-    m->bytes_in = job->reader.offset;
-    m->bytes_out = writer_bytes(&job->writer);
-    m->chunks = job->writer.chunks;
-    m->peak_chunks = atomic_load(&job->inflight.peak_chunks);
-    m->peak_bytes = atomic_load(&job->inflight.peak_bytes);
-    m->peak_rss_kb = metrics_peak_rss_kb();
+        rc = trace_rc;
+    job_collect_metrics(job);
     if (rc == 0)
         rc = job_report(job);
     return rc;
