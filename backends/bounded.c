@@ -1,5 +1,5 @@
 /*
- * bounded.c — the channelized design with backpressure (the seed's target).
+ * bounded.c — the channelized design with backpressure (the design note's target).
  *
  * One reader thread, --workers worker threads and one writer thread, joined
  * by two channels of --channel-depth slots each (channel_pipeline.c). When the

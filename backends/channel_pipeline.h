@@ -1,6 +1,6 @@
 /*
  * channel_pipeline.h — the channelized design shared by `bounded` and
- * `unbounded`: the seed note's three-stage pipeline.
+ * `unbounded`: the design note's three-stage pipeline.
  *
  *   reader thread --cpu_queue--> N worker threads --writer_queue--> writer thread
  *

@@ -6,7 +6,7 @@
  * workers or the writer are slower than the reader, chunks pile up in the
  * queues, and memory grows with the file size instead of staying bounded. Run
  * it side by side with `bounded` and a slow writer (--writer-delay-us) to see
- * why the seed note insists on bounded channels.
+ * why the design note insists on bounded channels.
  */
 #include "backend.h"
 #include "channel_pipeline.h"

@@ -14,7 +14,7 @@
 # span is drawn at least 0.3% of the run wide so that none vanishes between
 # two pixels. With --writer-delay-us the writer sleeps before each write, so
 # the gaps in the writer's lane are the slow disk. In a mutex trace each
-# "worker" lane is a task thread that takes one chunk (the seed's one
+# "worker" lane is a task thread that takes one chunk (the design note's one
 # tokio::spawn per chunk), and the writer lane is whichever task holds the
 # writer lock.
 

@@ -1,12 +1,12 @@
 #!/bin/sh
 # report.sh — write report/REPORT.md, a comparative benchmark report: the
-# machine, the exact commands, tables, plots, and the seed note's "Expected
+# machine, the exact commands, tables, plots, and the design note's "Expected
 # Results" (mutex vs channels, 10 workers, 100 MB, 8 MB chunks) reproduced
 # with figures measured by this very run. `make report` runs it.
 #
 # Everything is measured afresh (nothing is reused from out/), so every
 # number in the report comes from this run; the raw CSV files stay beside it
-# in report/data/. The verdicts on the seed's claims are computed from the
+# in report/data/. The verdicts on the design note's claims are computed from the
 # measured numbers, never written in advance: on another machine the same
 # script may well reach the opposite conclusion, and say so.
 #
@@ -37,12 +37,12 @@ trap 'exit 130' INT TERM
 echo "report.sh: 1/3 the plots' data (fresh)"
 DATA_DIR=$data FRESH=1 scripts/plots-data.sh "$pipelab"
 
-# ---- the seed's experiment ----------------------------------------------
-# The seed: "10 workers processing 100MB file (8MB chunks)". Defaults for the
-# rest: stages compress,encrypt at zlib level 6, channel depth 4 (the seed's
+# ---- the design note's experiment ----------------------------------------------
+# The design note: "10 workers processing 100MB file (8MB chunks)". Defaults for the
+# rest: stages compress,encrypt at zlib level 6, channel depth 4 (the design note's
 # own default), CPU tokens = cores. bench runs each backend in its own
 # process (peak RSS per run) and interleaves the repeats.
-echo "report.sh: 2/3 the seed's experiment: 4 backends x 3 repeats, 100 MiB, 10 workers, 8 MiB chunks"
+echo "report.sh: 2/3 the design note's experiment: 4 backends x 3 repeats, 100 MiB, 10 workers, 8 MiB chunks"
 seed_csv=$data/seed.csv
 key=$tmp/throwaway.key
 set -- bench --backends serial,mutex,bounded,unbounded --workers-list 10 --depths 4 \
@@ -55,7 +55,7 @@ $pipelab $*"
 
 echo "report.sh: 3/3 plots and REPORT.md"
 DATA_DIR=$data OUT_DIR=$report COMPARE_CSV=$seed_csv \
-    COMPARE_TITLE="The seed's experiment: 10 workers, 100 MiB text, 8 MiB chunks, compress (level 6) + encrypt" \
+    COMPARE_TITLE="The design note's experiment: 10 workers, 100 MiB text, 8 MiB chunks, compress (level 6) + encrypt" \
     scripts/plots.sh > "$tmp/plots.out"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -132,7 +132,7 @@ queue_table() {
         awk '{ printf "| %d | %.1f | %.1f | %.1f | %.1f | %.1f |\n", $1, $2, $5, $8, $11, $14 }'
 }
 
-# ---- the seed's figures and the verdicts ------------------------------------
+# ---- the design note's figures and the verdicts ------------------------------------
 S=$(stat "$seed_csv" serial throughput_mb_s)
 chunk_b=$(awk -F, 'NR == 2 { print $5 }' "$seed_csv")
 bytes_in=$(stat "$seed_csv" serial bytes_in_b)
@@ -206,7 +206,7 @@ verdicts() {
         overlap = (Blo <= Mhi && Mlo <= Bhi)
 
         # --- throughput ---
-        printf "**Throughput.** The seed expected about 150 MB/s for mutex and about 250 MB/s "
+        printf "**Throughput.** The design note expected about 150 MB/s for mutex and about 250 MB/s "
         printf "for channels, channels about 1.67x faster. Measured here: mutex %.1f MB/s, ", M
         printf "bounded %.1f MB/s, unbounded %.1f MB/s (medians of %d), so bounded/mutex = %.2fx. ", B, U, reps, r
         # A direction counts only if the spreads of the repeats do not overlap.
@@ -233,18 +233,18 @@ verdicts() {
         printf "bounded\047s workers spent %.1f seconds processing per second of the run (at most %d can run at once: --cpu-tokens defaults to the cores). ", busy, usable
         printf "The writer mutex was held for %.0f ms in all, %.1f %% of the mutex run, and tasks waited %.0f ms in total for it. ", Mhold, hold_pct, Mwait
         if (hold_pct < 20 && busy >= 0.8 * usable)
-            printf "So this machine is CPU-bound on deflate, not on the writer: the lock sat idle most of the time, so it cannot be what limits mutex, and removing it cannot buy the 1.67x the seed expected; a difference between mutex and the channel backends here comes from elsewhere (scheduling, other programs on the machine), not from writer contention. The seed\047s \"write bottleneck\" needs a writer slower than the compressors together (try `--writer-delay-us`, or more cores than here). "
+            printf "So this machine is CPU-bound on deflate, not on the writer: the lock sat idle most of the time, so it cannot be what limits mutex, and removing it cannot buy the 1.67x the design note expected; a difference between mutex and the channel backends here comes from elsewhere (scheduling, other programs on the machine), not from writer contention. The design note\047s \"write bottleneck\" needs a writer slower than the compressors together (try `--writer-delay-us`, or more cores than here). "
         else if (hold_pct < 20)
             printf "The lock sat idle most of the time, so it is not what limits mutex here; the cores were not kept busy either, which points at the reader or at other programs competing for the CPUs. "
         else
             printf "That is a large share of the run: the shared writer is close to saturation here and its lock is a real bottleneck. "
-        printf "The absolute figures (150 and 250 MB/s) describe the seed author\047s machine, which it does not name; only the ratios compare.\n\n"
+        printf "The absolute figures (150 and 250 MB/s) describe its author\047s machine, which it does not name; only the ratios compare.\n\n"
         split(load, L, " ")
         if (L[1] + 0 >= 0.5 * cores)
             printf "*Caution.* When this run started the 1-minute load average was %s on %d cores: other programs were using the CPUs too, so every throughput here is lower and noisier than on an idle machine. The spread (min-max) says how much to trust a difference.\n\n", L[1], cores
 
         # --- memory: mutex ---
-        printf "**Memory, mutex.** The seed expected \"100MB+\" because the legacy design loads every chunk first. "
+        printf "**Memory, mutex.** The design note expected \"100MB+\" because the legacy design loads every chunk first. "
         printf "Measured: mutex peaked at %.0f MiB RSS with %d of %d chunks in memory at once (the input is %.0f MiB). ", \
             mib(Mrss), Min, chunks, in_mib
         if (Min >= chunks && mib(Mrss) >= 0.9 * in_mib)
@@ -254,7 +254,7 @@ verdicts() {
 
         # --- memory: channels ---
         cap = 2 * depth + workers + 2
-        printf "**Memory, channels.** The seed expected \"max 4 chunks buffered per stage (32MB)\". "
+        printf "**Memory, channels.** The design note expected \"max 4 chunks buffered per stage (32MB)\". "
         printf "Measured for bounded: at most %d chunks in the reader-to-workers channel and %d in the workers-to-writer channel, ", Bqc, Bqw
         if (Bqc <= depth && Bqw <= depth)
             printf "so \"max 4 per stage\" holds for the channels themselves; "
@@ -282,9 +282,9 @@ verdicts() {
         printf "(%.0f MiB input, %g MiB chunks, %d workers, a slow writer), bounded at depth 4 can hold at most %d chunks (%g MiB); it peaked at %.0f MiB RSS against %.0f MiB for mutex", \
             Dbytes / 1048576, Dchunk / 1048576, Dworkers, dcap, dcap * Dchunk / 1048576, mib(Db), mib(Dm)
         if (Db <= 0.5 * Dm)
-            printf ": there the direction of the seed\047s memory claim holds clearly.\n"
+            printf ": there the direction of the design note\047s memory claim holds clearly.\n"
         else
-            printf ": even there the difference is smaller than the seed suggests.\n"
+            printf ": even there the difference is smaller than the design note suggests.\n"
     }'
 }
 
@@ -310,9 +310,9 @@ the repeats.
   Other work on the machine slows some runs down; medians and the min-max
   spread below show how much.
 
-## The seed's "Expected Results", measured
+## The design note's "Expected Results", measured
 
-The design note (seed/000_641beb9c901728a5.txt) expected, for 10 workers
+The design note this kit follows expected, for 10 workers
 processing a 100MB file with 8MB chunks (condensed):
 
 > **Before (Mutex-Based):** Throughput: ~150 MB/s (write bottleneck); Memory: Loads all chunks immediately (100MB+)
@@ -331,7 +331,7 @@ $(seed_table)
 
 $(verdicts)
 
-![throughput and peak memory per backend, the seed's experiment](compare.png)
+![throughput and peak memory per backend, the design note's experiment](compare.png)
 
 ## Throughput and speedup against workers
 

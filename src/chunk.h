@@ -2,7 +2,7 @@
  * chunk.h — the message that travels through the pipeline, and the exact count
  * of how many are alive.
  *
- * A chunk is the seed note's ChunkMessage and ProcessedChunkMessage in one
+ * A chunk is the design note's ChunkMessage and ProcessedChunkMessage in one
  * struct: it is created by the reader holding plaintext, a worker replaces its
  * data with the processed bytes, and the writer frees it after writing. Whoever
  * holds the pointer owns the chunk; handing it to a channel hands it over.

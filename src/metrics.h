@@ -7,7 +7,7 @@
  * from the channels' own statistics. metrics_report prints them as a table,
  * CSV or JSON at the end of the run.
  *
- * Names follow the seed note: cpu_queue is the channel from the reader to the
+ * Names follow the design note: cpu_queue is the channel from the reader to the
  * workers, writer_queue the one from the workers to the writer.
  */
 #ifndef PIPELAB_METRICS_H

@@ -1,7 +1,7 @@
 /*
  * stages.h — the processing pipeline: what is done to each chunk.
  *
- * This is the first of the two pipelines the kit keeps apart (the seed note's
+ * This is the first of the two pipelines the kit keeps apart (the design note's
  * lesson): an ordered list of stages, each with a forward operation (used by
  * `process`) and a reverse one (used by `restore`). Which thread runs a stage is
  * not this module's business; that is the execution pipeline (backends/).

@@ -5,8 +5,8 @@
  *   - the CPU-token resource manager (--cpu-tokens, default: the number of
  *     cores): every worker holds a token while it processes a chunk, so that
  *     no more chunks are processed at once than there are cores, however many
- *     worker threads exist (the seed's RESOURCE_MANAGER.acquire_cpu);
- *   - the legacy backend's semaphore (--workers permits), the seed's
+ *     worker threads exist (the design note's RESOURCE_MANAGER.acquire_cpu);
+ *   - the legacy backend's semaphore (--workers permits), the design note's
  *     tokio::sync::Semaphore.
  *
  * Built from a mutex and a condition variable rather than POSIX sem_t for two

@@ -8,7 +8,7 @@
  * (and `compare`) run your version. It is the "Before" of the design note,
  * translated from tokio to threads:
  *
- *   seed (Rust, tokio)                          here (C, pthreads)
+ *   design note (Rust, tokio)                   here (C, pthreads)
  *   ------------------------------------------  ---------------------------------
  *   input_chunks = read everything              every chunk read into memory
  *                                               before any work starts
@@ -51,8 +51,8 @@ struct legacy {
     struct chunk **task;           /* task[i] = chunk i, NULL once taken */
     uint64_t task_count;
     atomic_uint_fast64_t next_task;
-    struct tokens semaphore;       /* the seed's Semaphore::new(worker_count) */
-    pthread_mutex_t writer_lock;   /* the seed's Arc<Mutex<BinaryWriter>> */
+    struct tokens semaphore;       /* the design note's Semaphore::new(worker_count) */
+    pthread_mutex_t writer_lock;   /* the design note's Arc<Mutex<BinaryWriter>> */
 };
 
 struct task_thread {
