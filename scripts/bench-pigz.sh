@@ -11,6 +11,7 @@
 #   bounded / pigz >= 0.97, bounded / serial >= 1.90, metrics cost <= 2%,
 #   peak RSS <= (2 x depth + workers + 2) x chunk x 1.4 + 16 MiB.
 set -eu
+calc() { awk "BEGIN { print $* }"; }   # arithmetic with fractions
 pipelab=$1
 dir=build/bench; mkdir -p "$dir"
 in=$dir/text-256M.bin; key=$dir/bench.key; rounds=${ROUNDS:-5}
@@ -21,7 +22,7 @@ echo "machine: $(scripts/machine.sh), $(pigz --version 2>&1)"
 mb=268.435456   # 256 MiB in MB
 
 seconds() { # seconds CMD... : wall time of one run
-    s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc -l
+    s=$(date +%s.%N); "$@"; e=$(date +%s.%N); calc "$e - $s"
 }
 run_pigz()    { pigz -p 2 -6 -b 8192 -c "$in" >"$dir/out.gz"; }
 run_bounded() { "$pipelab" process "$in" "$dir/out.plab" --backend bounded --workers 2 \
@@ -38,22 +39,22 @@ for r in $(seq 1 "$rounds"); do
     ts=$(seconds run_serial)
     kib=$(awk -F, 'NR==1 {for (i=1;i<=NF;i++) if ($i=="peak_rss_kib") c=i} NR==2 {print $c}' "$dir/m.csv")
     printf 'round %d: pigz %.1f  bounded %.1f  bounded+metrics %.1f  serial %.1f MB/s  (peak RSS %d KiB)\n' \
-        "$r" "$(echo "$mb/$tp" | bc -l)" "$(echo "$mb/$tb" | bc -l)" "$(echo "$mb/$tm" | bc -l)" \
-        "$(echo "$mb/$ts" | bc -l)" "$kib"
+        "$r" "$(calc "$mb/$tp")" "$(calc "$mb/$tb")" "$(calc "$mb/$tm")" \
+        "$(calc "$mb/$ts")" "$kib"
     p="$p $tp"; b="$b $tb"; bm="$bm $tm"; s="$s $ts"; rss="$rss $kib"
 done
 mp=$(echo $p | median); mbd=$(echo $b | median); mm=$(echo $bm | median); ms=$(echo $s | median)
 mr=$(echo $rss | median)
-limit_kib=$(echo "((2*4 + 2 + 2) * 1024 * 1.4 + 16384)" | bc -l)
-vs_pigz=$(echo "$mp / $mbd" | bc -l); vs_serial=$(echo "$ms / $mbd" | bc -l)
-cost=$(echo "($mm / $mbd - 1) * 100" | bc -l)
+limit_kib=$(calc "((2*4 + 2 + 2) * 1024 * 1.4 + 16384)")
+vs_pigz=$(calc "$mp / $mbd"); vs_serial=$(calc "$ms / $mbd")
+cost=$(calc "($mm / $mbd - 1) * 100")
 echo
 printf 'median: pigz %.1f MB/s, bounded %.1f MB/s, serial %.1f MB/s\n' \
-    "$(echo "$mb/$mp" | bc -l)" "$(echo "$mb/$mbd" | bc -l)" "$(echo "$mb/$ms" | bc -l)"
+    "$(calc "$mb/$mp")" "$(calc "$mb/$mbd")" "$(calc "$mb/$ms")"
 printf 'bounded / pigz      = %.3f   (target >= 0.97)\n' "$vs_pigz"
 printf 'bounded / serial    = %.2fx  (target >= 1.90)\n' "$vs_serial"
 printf 'metrics on vs off   = %+.1f%%  (target <= 2%%)\n' "$cost"
-printf 'bounded peak RSS    = %.1f MiB (limit %.1f MiB)\n' "$(echo "$mr/1024" | bc -l)" "$(echo "$limit_kib/1024" | bc -l)"
+printf 'bounded peak RSS    = %.1f MiB (limit %.1f MiB)\n' "$(calc "$mr/1024")" "$(calc "$limit_kib/1024")"
 rm -f "$dir/out.gz" "$dir/out.plab" "$dir/m.csv"
 awk -v a="$vs_pigz" -v b="$vs_serial" -v c="$cost" -v r="$mr" -v l="$limit_kib" \
     'BEGIN { exit !(a >= 0.97 && b >= 1.90 && c <= 2 && r <= l) }'

@@ -12,7 +12,8 @@ have_pc zlib      || missing="$missing zlib1g-dev"
 have_pc libsodium || missing="$missing libsodium-dev"
 have_pc cmocka    || missing="$missing libcmocka-dev"
 command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
-command -v pigz >/dev/null 2>&1    || missing="$missing pigz"
+command -v pigz >/dev/null 2>&1    || missing="$missing pigz"      # tests and bench-pigz
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # tests/cli.sh damages files with it
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
