@@ -244,51 +244,58 @@ void container_digest_init(struct container_digest *d)
     memset(d, 0, sizeof *d);
 }
 
-int container_digest_set(struct container_digest *d, uint64_t index, uint32_t crc, uint32_t len)
+void container_digest_add(struct container_digest *d, uint64_t index, uint32_t crc, uint32_t len)
 {
-    if (index >= d->alloc) {
-        uint64_t grow = d->alloc ? d->alloc : 1024;
-        while (grow <= index)
-            grow *= 2;
-        d->entries = xrealloc(d->entries, grow * 8);
-        d->present = xrealloc(d->present, grow * sizeof *d->present);
-        memset(d->present + d->alloc, 0, (grow - d->alloc) * sizeof *d->present);
-        d->alloc = grow;
+    if (d->count == d->alloc) {
+        d->alloc = d->alloc ? 2 * d->alloc : 1024;
+        d->entry = xrealloc(d->entry, d->alloc * sizeof *d->entry);
     }
-    if (d->present[index])
-        return -1;
-    d->present[index] = true;
-    put_le32(d->entries + 8 * index, crc);
-    put_le32(d->entries + 8 * index + 4, len);
-    return 0;
+    d->entry[d->count++] = (struct container_digest_entry){ index, crc, len };
 }
 
-bool container_digest_has(const struct container_digest *d, uint64_t index)
+static int container_entry_order(const void *a, const void *b)
 {
-    return index < d->alloc && d->present[index];
+    uint64_t x = ((const struct container_digest_entry *)a)->index;
+    uint64_t y = ((const struct container_digest_entry *)b)->index;
+    return (x > y) - (x < y);
 }
 
-uint64_t container_digest_first_missing(const struct container_digest *d, uint64_t count)
+enum container_digest_problem container_digest_check(struct container_digest *d, uint64_t count,
+                                                     uint64_t *index)
 {
-    for (uint64_t i = 0; i < count; i++)
-        if (i >= d->alloc || !d->present[i])
-            return i;
-    return count;
+    if (d->count > 0)
+        qsort(d->entry, d->count, sizeof *d->entry, container_entry_order);
+    /* Sorted, entry i must hold index i: the first place it does not is
+     * either a repeat of the index before it or a gap. */
+    for (uint64_t i = 0; i < d->count; i++) {
+        if (d->entry[i].index == i)
+            continue;
+        *index = d->entry[i].index < i ? d->entry[i].index : i;
+        return d->entry[i].index < i ? DIGEST_DUPLICATE : DIGEST_MISSING;
+    }
+    if (d->count != count) {
+        *index = d->count;
+        return d->count < count ? DIGEST_MISSING : DIGEST_DUPLICATE;
+    }
+    return DIGEST_OK;
 }
 
-void container_digest_final(const struct container_digest *d, uint64_t count,
-                            const uint8_t *key, uint8_t out[CONTAINER_DIGEST_BYTES])
+void container_digest_final(const struct container_digest *d, const uint8_t *key,
+                            uint8_t out[CONTAINER_DIGEST_BYTES])
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, key, key ? STAGE_KEY_BYTES : 0, CONTAINER_DIGEST_BYTES);
-    if (count > 0)
-        crypto_generichash_update(&st, d->entries, count * 8);
+    for (uint64_t i = 0; i < d->count; i++) {
+        uint8_t e[8];
+        put_le32(e, d->entry[i].crc);
+        put_le32(e + 4, d->entry[i].len);
+        crypto_generichash_update(&st, e, sizeof e);
+    }
     crypto_generichash_final(&st, out, CONTAINER_DIGEST_BYTES);
 }
 
 void container_digest_free(struct container_digest *d)
 {
-    free(d->entries);
-    free(d->present);
+    free(d->entry);
     memset(d, 0, sizeof *d);
 }

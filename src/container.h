@@ -97,21 +97,35 @@ int container_footer_decode(const uint8_t in[CONTAINER_FOOTER_BYTES],
  * over "pipelab digest key" and the nonce prefix (so it differs per file). */
 void container_derive_digest_key(struct stage_keys *keys);
 
-/* The plaintext digest, filled chunk by chunk in any order. */
-struct container_digest {
-    uint8_t *entries;       /* 8 bytes per index: CRC-32, raw length */
-    bool *present;
-    uint64_t alloc;
+/* The plaintext digest, collected chunk by chunk in any order.
+ *
+ * Entries are kept in arrival order, one per record actually seen, so the
+ * memory it takes follows the file's real size: a hostile record claiming
+ * index 10^9 costs one entry, not a table of 10^9 slots. container_digest_check
+ * sorts them by index and finds duplicates and gaps. */
+struct container_digest_entry {
+    uint64_t index;
+    uint32_t crc;
+    uint32_t len;
 };
+
+struct container_digest {
+    struct container_digest_entry *entry;
+    uint64_t count, alloc;
+};
+
+enum container_digest_problem { DIGEST_OK, DIGEST_DUPLICATE, DIGEST_MISSING };
+
 void container_digest_init(struct container_digest *d);
-/* Returns -1 if this index was already set (a duplicated record). */
-int container_digest_set(struct container_digest *d, uint64_t index, uint32_t crc, uint32_t len);
-bool container_digest_has(const struct container_digest *d, uint64_t index);
-/* The first index below count that was never set, or count if none. */
-uint64_t container_digest_first_missing(const struct container_digest *d, uint64_t count);
-/* key: the digest key of an encrypted file, or NULL. */
-void container_digest_final(const struct container_digest *d, uint64_t count,
-                            const uint8_t *key, uint8_t out[CONTAINER_DIGEST_BYTES]);
+void container_digest_add(struct container_digest *d, uint64_t index, uint32_t crc, uint32_t len);
+/* Do the entries hold each index 0..count-1 exactly once? Sorts them; on a
+ * problem, *index names the first duplicated or missing index. */
+enum container_digest_problem container_digest_check(struct container_digest *d, uint64_t count,
+                                                     uint64_t *index);
+/* The digest of entries that passed container_digest_check. key: the digest
+ * key of an encrypted file, or NULL. */
+void container_digest_final(const struct container_digest *d, const uint8_t *key,
+                            uint8_t out[CONTAINER_DIGEST_BYTES]);
 void container_digest_free(struct container_digest *d);
 
 #endif

@@ -113,16 +113,12 @@ static int pipeline_write(struct job *job, struct chunk *c)
     c->t.write_start = now_ns(); /* the delay is part of the write: a slow disk */
     if (job->opt->writer_delay_us)
         sleep_us(job->opt->writer_delay_us);
-    uint64_t index = c->index;
     int rc = writer_put(&job->writer, c);
     c->t.write_end = now_ns();
     atomic_fetch_add_explicit(&job->bytes_written, c->raw_len, memory_order_relaxed);
     if (job->trace != NULL)
         trace_record(job->trace, c);
     chunk_free(c);
-    if (rc == EX_SOFTWARE)
-        return job_fail(job, rc, "internal error: chunk %llu delivered twice",
-                        (unsigned long long)index);
     if (rc != 0)
         return job_fail(job, EX_IOERR, "cannot write %s: %s", job->opt->out, strerror(errno));
     return 0;

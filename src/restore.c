@@ -130,7 +130,12 @@ static int restore_record(struct restore *r)
         rec.raw_len > r->h.chunk_size || rec.stored_len > max_stored ||
         (r->h.encrypted && rec.crc != 0))
         return bad(r, "record at byte %" PRIu64 " is corrupt (impossible fields)", at);
-    if (container_digest_has(&r->digest, rec.index))
+    /* The payload must fit in what is left before the footer: checked before
+     * allocating, so a forged length cannot make us allocate what is not there. */
+    if (rec.stored_len > r->in_size - r->offset ||
+        r->in_size - r->offset - rec.stored_len < CONTAINER_FOOTER_BYTES)
+        return bad(r, "truncated file: chunk %" PRIu64 " is cut short", rec.index);
+    if (rec.is_final && r->final_index == (int64_t)rec.index)
         return bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", rec.index);
     if (rec.is_final && r->final_index >= 0)
         return bad(r, "two records claim to be the final chunk");
@@ -150,13 +155,12 @@ static int restore_record(struct restore *r)
         rc = EX_DATAERR;
     else if (!r->h.encrypted && c->crc != rec.crc)
         rc = bad(r, "chunk %" PRIu64 " is corrupt (its CRC-32 does not match)", rec.index);
-    else if (container_digest_set(&r->digest, rec.index, c->crc, rec.raw_len) != 0)
-        rc = bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", rec.index);
     else if (r->writing &&
              output_write_at(&r->out, rec.index * r->h.chunk_size, c->data, c->len) != 0) {
         warnx_msg("cannot write %s: %s", r->out.final_path, strerror(errno));
         rc = EX_IOERR;
     }
+    container_digest_add(&r->digest, rec.index, c->crc, rec.raw_len);
     r->records++;
     r->total_raw += rec.raw_len;
     chunk_free(c);
@@ -176,19 +180,22 @@ static int restore_footer(struct restore *r)
         return bad(r, "footer is corrupt or was altered (its check does not match)");
     if (fgetc(r->in) != EOF)
         return bad(r, "unexpected data after the footer (garbage appended?)");
-    if (f.chunk_count != r->records)
+    uint64_t index;
+    enum container_digest_problem problem = container_digest_check(&r->digest, f.chunk_count,
+                                                                   &index);
+    if (problem == DIGEST_DUPLICATE)
+        return bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", index);
+    if (f.chunk_count != r->records || f.chunk_count == 0)
         return bad(r, "footer says %" PRIu64 " chunks, the file holds %" PRIu64
                    " (a record was dropped or added)", f.chunk_count, r->records);
-    uint64_t missing = container_digest_first_missing(&r->digest, f.chunk_count);
-    if (missing != f.chunk_count)
-        return bad(r, "chunk %" PRIu64 " is missing (dropped record)", missing);
+    if (problem == DIGEST_MISSING)
+        return bad(r, "chunk %" PRIu64 " is missing (dropped record)", index);
     if (r->final_index != (int64_t)f.chunk_count - 1)
         return bad(r, "the last chunk is not marked final (records dropped at the end?)");
     if (f.total_raw != r->total_raw)
         return bad(r, "footer's total size does not match the chunks");
     uint8_t digest[CONTAINER_DIGEST_BYTES];
-    container_digest_final(&r->digest, f.chunk_count,
-                           r->h.encrypted ? r->keys.digest_key : NULL, digest);
+    container_digest_final(&r->digest, r->h.encrypted ? r->keys.digest_key : NULL, digest);
     if (sodium_memcmp(digest, f.digest, sizeof digest) != 0)
         return bad(r, "the plaintext digest does not match the footer");
     return 0;
@@ -215,6 +222,38 @@ static int restore_body(struct restore *r)
     }
 }
 
+/* Back to the first record, with a clean slate, for the second pass. */
+static int restore_rewind(struct restore *r)
+{
+    container_digest_free(&r->digest);
+    container_digest_init(&r->digest);
+    r->records = r->total_raw = 0;
+    r->final_index = -1;
+    r->offset = CONTAINER_HEADER_BYTES;
+    return fseeko(r->in, CONTAINER_HEADER_BYTES, SEEK_SET) == 0 ? 0 : EX_IOERR;
+}
+
+/* Two passes: the first verifies the whole file and writes nothing, so a
+ * damaged or hostile file never makes us write a byte (nor seek to where a
+ * forged index points); the second, over a file now known to be sound,
+ * writes each chunk at its place. */
+static int restore_passes(struct restore *r, const struct options *opt, const char *out)
+{
+    int rc = restore_body(r);
+    if (rc != 0 || out == NULL)
+        return rc;
+    if ((rc = restore_rewind(r)) != 0 || (rc = output_open(&r->out, out, 0644, opt->sync)) != 0)
+        return rc;
+    r->writing = true;
+    rc = restore_body(r);
+    r->writing = false;
+    if (rc != 0) {
+        output_abort(&r->out);
+        return rc;
+    }
+    return output_commit(&r->out); /* prints its own message */
+}
+
 int restore_file(const struct options *opt, const char *in, const char *out)
 {
     struct restore r;
@@ -230,20 +269,18 @@ int restore_file(const struct options *opt, const char *in, const char *out)
         rc = restore_header(&r);
     if (rc == 0)
         rc = restore_key(&r, opt);
-    if (rc == 0 && (r.runner = stage_runner_new(&r.h.stages, &r.keys, false)) == NULL)
+    if (rc == 0 && (r.runner = stage_runner_new(&r.h.stages, &r.keys, false)) == NULL) {
+        warnx_msg("cannot set up the stages (zlib init failed)");
         rc = EX_OSERR;
-    if (rc == 0 && out != NULL) {
-        rc = output_open(&r.out, out, 0644, opt->sync);
-        r.writing = rc == 0;
     }
     if (rc == 0)
-        rc = restore_body(&r);
-    if (rc == 0 && r.writing)
-        rc = output_commit(&r.out);     /* prints its own message */
-    else if (r.writing)
-        output_abort(&r.out);
-    if (rc == EX_DATAERR && r.why[0] != '\0')
+        rc = restore_passes(&r, opt, out);
+    if (r.in != NULL && ferror(r.in)) {
+        warnx_msg("cannot read %s: %s", in, strerror(errno));
+        rc = EX_IOERR;
+    } else if (rc == EX_DATAERR && r.why[0] != '\0') {
         warnx_msg("%s: %s", in, r.why);
+    }
     stage_runner_free(r.runner);
     container_digest_free(&r.digest);
     sodium_memzero(&r.keys, sizeof r.keys);

@@ -41,11 +41,7 @@ int writer_put(struct writer *w, const struct chunk *c)
     };
     uint8_t head[CONTAINER_RECORD_BYTES];
     container_record_encode(&r, head);
-    /* Each index is written once; a second one would be a backend bug. */
-    if (container_digest_set(&w->digest, c->index, c->crc, c->raw_len) != 0) {
-        errno = EINVAL;
-        return EX_SOFTWARE;
-    }
+    container_digest_add(&w->digest, c->index, c->crc, c->raw_len);
     if (output_write(&w->out, head, sizeof head) != 0 ||
         output_write(&w->out, c->data, c->len) != 0)
         return EX_IOERR;
@@ -57,13 +53,15 @@ int writer_finish(struct writer *w)
     if (w->format == WRITER_CONTAINER) {
         struct container_footer f = { .chunk_count = w->chunks, .total_raw = w->raw_bytes };
         uint8_t bytes[CONTAINER_FOOTER_BYTES];
-        if (container_digest_first_missing(&w->digest, w->chunks) != w->chunks) {
-            warnx_msg("internal error: a chunk was never written");
+        uint64_t index;
+        if (container_digest_check(&w->digest, w->chunks, &index) != DIGEST_OK) {
+            /* Each index exactly once: anything else is a backend bug. */
+            warnx_msg("internal error: chunk %llu was written twice or never",
+                      (unsigned long long)index);
             writer_abort(w);
             return EX_SOFTWARE;
         }
-        container_digest_final(&w->digest, w->chunks, w->keys ? w->keys->digest_key : NULL,
-                               f.digest);
+        container_digest_final(&w->digest, w->keys ? w->keys->digest_key : NULL, f.digest);
         container_footer_encode(&f, w->keys, w->header_hash, bytes);
         if (output_write(&w->out, bytes, sizeof bytes) != 0) {
             warnx_msg("cannot write %s: %s", w->out.final_path, strerror(errno));

@@ -477,9 +477,10 @@ static void test_digest_order_independent(void **state)
             struct container_digest d;
             container_digest_init(&d);
             for (uint64_t i = 0; i < n; i++)
-                assert_int_equal(container_digest_set(&d, order[i], crc[order[i]], len[order[i]]), 0);
-            assert_int_equal(container_digest_first_missing(&d, n), n);
-            container_digest_final(&d, n, NULL, got);
+                container_digest_add(&d, order[i], crc[order[i]], len[order[i]]);
+            uint64_t bad_index;
+            assert_int_equal(container_digest_check(&d, n, &bad_index), DIGEST_OK);
+            container_digest_final(&d, NULL, got);
             assert_memory_equal(got, want, sizeof want);
             container_digest_free(&d);
         }
@@ -488,8 +489,8 @@ static void test_digest_order_independent(void **state)
         struct container_digest d;
         container_digest_init(&d);
         for (uint64_t i = 0; i < n; i++)
-            container_digest_set(&d, i, crc[i] ^ (i == n / 2), len[i]);
-        container_digest_final(&d, n, NULL, got);
+            container_digest_add(&d, i, crc[i] ^ (i == n / 2), len[i]);
+        container_digest_final(&d, NULL, got);
         assert_memory_not_equal(got, want, sizeof want);
         container_digest_free(&d);
 
@@ -500,9 +501,9 @@ static void test_digest_order_independent(void **state)
         memset(key_b, 2, sizeof key_b);
         container_digest_init(&d);
         for (uint64_t i = 0; i < n; i++)
-            container_digest_set(&d, i, crc[i], len[i]);
-        container_digest_final(&d, n, key_a, with_a);
-        container_digest_final(&d, n, key_b, with_b);
+            container_digest_add(&d, i, crc[i], len[i]);
+        container_digest_final(&d, key_a, with_a);
+        container_digest_final(&d, key_b, with_b);
         assert_memory_not_equal(with_a, want, sizeof want);
         assert_memory_not_equal(with_a, with_b, sizeof with_a);
         container_digest_free(&d);
@@ -517,14 +518,21 @@ static void test_digest_duplicate(void **state)
     (void)state;
     test_watchdog(10);
     struct container_digest d;
+    uint64_t index = 99;
     container_digest_init(&d);
-    assert_int_equal(container_digest_set(&d, 0, 1, 2), 0);
-    assert_int_equal(container_digest_set(&d, 0, 1, 2), -1);   /* same values */
-    assert_int_equal(container_digest_set(&d, 0, 9, 9), -1);   /* other values */
-    assert_int_equal(container_digest_set(&d, 3000, 1, 2), 0); /* after growing */
-    assert_int_equal(container_digest_set(&d, 3000, 1, 2), -1);
-    assert_int_equal(container_digest_set(&d, 0, 1, 2), -1);   /* still known */
-    assert_int_equal(container_digest_set(&d, 1, 1, 2), 0);
+    container_digest_add(&d, 1, 1, 2);
+    container_digest_add(&d, 0, 1, 2);
+    container_digest_add(&d, 1, 9, 9);                          /* 1 again */
+    assert_int_equal(container_digest_check(&d, 2, &index), DIGEST_DUPLICATE);
+    assert_int_equal(index, 1);
+    container_digest_free(&d);
+
+    container_digest_init(&d);                                  /* 0, 1, 2, 2 for 4 */
+    for (uint64_t i = 0; i < 3; i++)
+        container_digest_add(&d, i, 0, 0);
+    container_digest_add(&d, 2, 0, 0);
+    assert_int_equal(container_digest_check(&d, 4, &index), DIGEST_DUPLICATE);
+    assert_int_equal(index, 2);
     container_digest_free(&d);
 }
 
@@ -533,29 +541,29 @@ static void test_digest_first_missing(void **state)
     (void)state;
     test_watchdog(10);
     struct container_digest d;
+    uint64_t index = 99;
     container_digest_init(&d);
-    assert_int_equal(container_digest_first_missing(&d, 0), 0);
-    assert_int_equal(container_digest_first_missing(&d, 5), 0);
-    container_digest_set(&d, 0, 0, 0);
-    container_digest_set(&d, 1, 0, 0);
-    container_digest_set(&d, 2, 0, 0);
-    container_digest_set(&d, 4, 0, 0);
-    assert_int_equal(container_digest_first_missing(&d, 5), 3);
-    assert_int_equal(container_digest_first_missing(&d, 3), 3);  /* none below 3 */
-    assert_int_equal(container_digest_first_missing(&d, 2), 2);
-    container_digest_set(&d, 3, 0, 0);
-    assert_int_equal(container_digest_first_missing(&d, 5), 5);
-    /* Beyond what was ever allocated. */
-    assert_int_equal(container_digest_first_missing(&d, 100000), 5);
+    assert_int_equal(container_digest_check(&d, 0, &index), DIGEST_OK);
+    assert_int_equal(container_digest_check(&d, 5, &index), DIGEST_MISSING);
+    assert_int_equal(index, 0);
+    container_digest_add(&d, 4, 0, 0);
+    container_digest_add(&d, 0, 0, 0);
+    container_digest_add(&d, 2, 0, 0);
+    container_digest_add(&d, 1, 0, 0);
+    assert_int_equal(container_digest_check(&d, 5, &index), DIGEST_MISSING);
+    assert_int_equal(index, 3);
+    container_digest_add(&d, 3, 0, 0);
+    assert_int_equal(container_digest_check(&d, 5, &index), DIGEST_OK);
+    assert_int_equal(container_digest_check(&d, 6, &index), DIGEST_MISSING); /* 5 at the end */
+    assert_int_equal(index, 5);
     container_digest_free(&d);
 
+    /* A far index costs one entry, not a table reaching it. */
     container_digest_init(&d);
-    container_digest_set(&d, 2000, 0, 0);
-    assert_int_equal(container_digest_first_missing(&d, 2001), 0);
-    for (uint64_t i = 0; i < 2000; i++)
-        container_digest_set(&d, i, 0, 0);
-    assert_int_equal(container_digest_first_missing(&d, 2001), 2001);
-    assert_int_equal(container_digest_first_missing(&d, 2002), 2001);
+    container_digest_add(&d, UINT64_C(1) << 40, 0, 0);
+    assert_true(d.alloc < 4096);
+    assert_int_equal(container_digest_check(&d, 1, &index), DIGEST_MISSING);
+    assert_int_equal(index, 0);
     container_digest_free(&d);
 }
 
