@@ -27,6 +27,8 @@ int command_process(const struct options *o)
         warnx_msg("--metrics: '%s' is not one of none, table, csv, json", o->metrics);
         return EX_USAGE;
     }
+    /* Before any thread exists, so that every thread inherits the mask. */
+    signals_block();
     struct job job;
     int rc = job_open(&job, o, b);
     if (rc != 0)

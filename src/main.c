@@ -1,6 +1,6 @@
 /*
- * main.c — the pipelab program: block the signals the watcher thread will
- * handle, start libsodium, and hand over to the command line.
+ * main.c — the pipelab program: make signals remove half-written output,
+ * start libsodium, and hand over to the command line.
  */
 #include "cli.h"
 #include "signals.h"
@@ -10,7 +10,7 @@
 
 int main(int argc, char **argv)
 {
-    signals_block(); /* before any thread exists: every thread inherits it */
+    signals_remove_on_exit(); /* `process` replaces this with its watcher thread */
     if (sodium_init() < 0) {
         warnx_msg("libsodium failed to initialise");
         return EX_SOFTWARE;

@@ -3,6 +3,7 @@
  */
 #include "signals.h"
 #include "job.h"
+#include "output.h"
 
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,7 +19,26 @@ static void signals_set(sigset_t *set)
     sigemptyset(set);
     sigaddset(set, SIGINT);
     sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
     sigaddset(set, SIGUSR1);
+}
+
+static void signals_remove_and_die(int sig)
+{
+    output_remove_all_temporaries();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void signals_remove_on_exit(void)
+{
+    static const int fatal[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = signals_remove_and_die;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &sa, NULL);
 }
 
 void signals_block(void)
@@ -40,8 +60,9 @@ static void *signals_watch(void *arg)
             continue;
         if (sig == SIGUSR1 && atomic_load(&stopping))
             return NULL;
-        if (sig == SIGINT || sig == SIGTERM) {
-            job_fail(job, 128 + sig, "interrupted by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        if (sig != SIGUSR1) {
+            job_fail(job, 128 + sig, "interrupted by %s",
+                     sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
             return NULL;
         }
     }

@@ -108,6 +108,8 @@ int sweep_run_child(const struct options *o, const char *backend, const char *in
         warnx_msg("cannot run a child process: %s", strerror(errno));
         return EX_OSERR;
     }
+    if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
+        return WEXITSTATUS(status); /* interrupted: the child said so already */
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         warnx_msg("the %s run failed (exit status %d)", backend,
                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
