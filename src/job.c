@@ -126,12 +126,31 @@ static int job_get_key(struct job *job, const struct options *opt, struct contai
     return key_from_passphrase(pass, h->salt, h->opslimit, h->memlimit, job->keys.key);
 }
 
-/* Refuse to write over the input: the temporary-and-rename would destroy it. */
+/* Every file a run writes must differ from every file it reads and from
+ * each other: the temporary-and-rename would silently replace the other. */
 static int job_check_paths(const struct options *opt)
 {
-    if (output_is_input(opt->out, opt->in)) {
-        warnx_msg("output %s is the input file; choose another name", opt->out);
-        return EX_USAGE;
+    const char *reads[] = { opt->in, opt->key_file };
+    const char *writes[] = { opt->out, opt->metrics_out, opt->trace, opt->timeline };
+    size_t nr = sizeof reads / sizeof reads[0], nw = sizeof writes / sizeof writes[0];
+    for (size_t w = 0; w < nw; w++) {
+        for (size_t r = 0; writes[w] != NULL && r < nr; r++) {
+            if (reads[r] != NULL && output_is_input(writes[w], reads[r])) {
+                if (strcmp(writes[w], reads[r]) == 0)
+                    warnx_msg("refusing to write %s: this run reads it", writes[w]);
+                else
+                    warnx_msg("refusing to write %s: it is the same file as %s, which this "
+                              "run reads", writes[w], reads[r]);
+                return EX_USAGE;
+            }
+        }
+        for (size_t v = w + 1; writes[w] != NULL && v < nw; v++) {
+            if (writes[v] != NULL && (strcmp(writes[w], writes[v]) == 0 ||
+                                      output_is_input(writes[w], writes[v]))) {
+                warnx_msg("%s is named for two outputs; choose two names", writes[w]);
+                return EX_USAGE;
+            }
+        }
     }
     return 0;
 }
@@ -330,8 +349,8 @@ int job_run(struct job *job)
         job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend->name);
     m->end_ns = now_ns();
 
-    int monitor_rc = monitor_stop(&mon, !job_failed(job));
     rc = job_finish_output(job);
+    int monitor_rc = monitor_stop(&mon, rc == 0); /* the timeline only of a good run */
     if (rc == 0)
         rc = monitor_rc;
     int trace_rc = job_finish_trace(job, rc == 0);

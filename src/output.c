@@ -55,6 +55,18 @@ static char *output_temp_name(const char *final_path)
     return temp;
 }
 
+/* mkstemp makes the file 0600; the final mode is the one asked for, less the
+ * user's umask, as open(2) would give. umask can only be read by setting it,
+ * so it is read once and put back. */
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+static mode_t process_umask;
+
+static void output_read_umask(void)
+{
+    process_umask = umask(077);
+    umask(process_umask);
+}
+
 bool output_is_input(const char *final_path, const char *input_path)
 {
     struct stat in, out;
@@ -83,7 +95,8 @@ int output_open(struct output *out, const char *final_path, unsigned mode, bool 
         return EX_CANTCREAT;
     }
     output_track(out->temp_path, true);
-    if (fchmod(fd, mode) != 0 || (out->file = fdopen(fd, "wb")) == NULL) {
+    pthread_once(&umask_once, output_read_umask);
+    if (fchmod(fd, mode & ~process_umask) != 0 || (out->file = fdopen(fd, "wb")) == NULL) {
         warnx_msg("cannot create %s: %s", final_path, strerror(errno));
         close(fd);
         output_abort(out);

@@ -260,8 +260,9 @@ int restore_file(const struct options *opt, const char *in, const char *out)
     memset(&r, 0, sizeof r);
     r.final_index = -1;
     container_digest_init(&r.digest);
-    if (out != NULL && output_is_input(out, in)) {
-        warnx_msg("output %s is the input file; choose another name", out);
+    if (out != NULL && (output_is_input(out, in) ||
+                        (opt->key_file != NULL && output_is_input(out, opt->key_file)))) {
+        warnx_msg("refusing to write %s: it is a file this command reads", out);
         return EX_USAGE;
     }
     int rc = restore_open_input(&r, in);

@@ -385,7 +385,10 @@ static void spin_calibrate(void)
 static void stage_spin(unsigned ms_per_mib, const struct chunk *c)
 {
     pthread_once(&spin_once, spin_calibrate);
-    uint64_t rounds = spin_rounds_per_ms * ms_per_mib * c->len >> 20;
+    /* In floating point: rounds/ms x ms/MiB x bytes would overflow 64 bits
+     * for a long cost on a large chunk. */
+    double mib = (double)c->len / (1 << 20);
+    uint64_t rounds = (uint64_t)((double)spin_rounds_per_ms * ms_per_mib * mib);
     uint64_t seed = c->len ? c->data[0] : 0;
     atomic_store_explicit(&spin_sink, spin_rounds(seed, rounds), memory_order_relaxed);
 }

@@ -52,7 +52,7 @@ cat >"$T/surgery.py" <<'EOF'
 import sys
 op, path = sys.argv[1], sys.argv[2]
 a = sys.argv[3:]
-data = bytearray(open(path, "rb").read()) if op != "splice" else None
+data = bytearray(open(path, "rb").read()) if op not in ("splice", "hostile") else None
 if op == "flip":                       # flip PATH OFFSET BIT
     data[int(a[0])] ^= 1 << int(a[1])
 elif op == "set":                      # set PATH OFFSET HEXBYTES
@@ -70,6 +70,20 @@ elif op == "splice":                   # splice OUT A B AS AE BS BE: A[AS:AE] re
     s, e, bs, be = map(int, a[2:6]); data = x[:s] + y[bs:be] + x[e:]
 elif op == "swap":                     # swap PATH A B C: [A,B) and [B,C) change places
     s, m, e = map(int, a[0:3]); data = data[:s] + data[m:e] + data[s:m] + data[e:]
+elif op == "hostile":                  # hostile PATH len|index: a forged file, 256 MiB chunks
+    import hashlib, struct, zlib
+    b2 = lambda d, n: hashlib.blake2b(d, digest_size=n).digest()
+    h = bytearray(116)                 # version 1, no flags, no stages: checksummed, valid
+    h[0:8] = b"\x89PLAB\r\n\x1a"; struct.pack_into("<HHI", h, 8, 1, 0, 256 << 20)
+    h[100:116] = b2(bytes(h[:100]), 16)
+    if a[0] == "len":                  # claims a 256 MiB payload; 64 bytes follow
+        rec, count = struct.pack("<cBIIQI", b"R", 1, 1, 256 << 20, 0, 0) + b"A" * 64, 1
+    else:                              # chunk 5 alone: would be written at 1.25 GB
+        rec, count = struct.pack("<cBIIQI", b"R", 1, 1, 1, 5, zlib.crc32(b"A")) + b"A", 6
+    foot = bytearray(72); foot[0:1] = b"F"
+    struct.pack_into("<QQ", foot, 8, count, (count - 1) * (256 << 20) + 1)
+    foot[56:72] = b2(b2(bytes(h), 32) + bytes(foot[:56]), 16)
+    data = bytes(h) + rec + bytes(foot)
 elif op == "swapidx":                  # swapidx PATH A B: swap the index fields of two records
     p, q = int(a[0]) + 10, int(a[1]) + 10
     data[p:p + 8], data[q:q + 8] = data[q:q + 8], data[p:p + 8]
@@ -630,6 +644,47 @@ done
 rc=$?
 if [ $rc -eq 0 ]; then ok "fail-at-chunk past the end: no failure"
 else fail "fail-at-chunk past the end: no failure" "exit $rc: $(first_line ex.err)"; fi
+
+# ---- files a run must never overwrite, modes, signals, hostile files --------
+
+cp k1 k1.orig
+expect_exit "output: the key file is refused as output" 64 "$P" process text100k k1 --key-file k1
+unchanged "output: the key file is unchanged" k1 k1.orig
+cp text100k text100k.orig
+expect_exit "output: --metrics-out on the input is refused" 64 \
+    "$P" process text100k o --key-file k1 --metrics csv --metrics-out text100k
+unchanged "output: the input is unchanged (--metrics-out)" text100k text100k.orig
+expect_exit "output: --trace on the output is refused" 64 \
+    "$P" process text100k o --key-file k1 --trace o
+expect_exit "output: restore onto the key file is refused" 64 "$P" restore enc.c k1 --key-file k1
+unchanged "output: the key file is unchanged (restore)" k1 k1.orig
+
+# Files are created with the mode the umask allows, like any program's.
+"$P" process text100k m.c --key-file k1 >/dev/null 2>&1
+(umask 077 && "$P" restore m.c m.plain --key-file k1 >/dev/null 2>&1)
+mode=$(stat -c %a m.plain 2>/dev/null)
+if [ "$mode" = 600 ]; then ok "umask 077: the restored file is 0600"
+else fail "umask 077: the restored file is 0600" "mode $mode"; fi
+
+# A signal removes a single-threaded command's half-written output too.
+"$P" gen sig.bin --size 2G >/dev/null 2>&1 &
+pid=$!
+tries=0
+while [ $tries -lt 200 ] && ! ls .sig.bin.* >/dev/null 2>&1; do tries=$((tries + 1)); sleep 0.05; done
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+why=$(no_output_why sig.bin)
+if [ $rc -eq 143 ] && [ -z "$why" ]; then ok "gen: SIGTERM leaves no output (exit 143)"
+else fail "gen: SIGTERM leaves no output (exit 143)" "exit $rc ${why:-}"; fi
+
+# Hostile containers: a record claiming more bytes than the file holds, and a
+# record at a far index of a 256 MiB-chunk file, are refused (65) without a
+# huge allocation and without writing anything.
+surgery hostile hostile-len.plab len
+expect_bad "hostile: a payload longer than the file" hostile-len.plab "truncated|cut short"
+surgery hostile hostile-index.plab index
+expect_bad "hostile: a record at a far index" hostile-index.plab "missing|dropped|chunks"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
