@@ -13,6 +13,7 @@
  */
 #include "commands.h"
 #include "backend.h"
+#include "output.h"
 #include "sweep.h"
 #include "util.h"
 
@@ -144,11 +145,16 @@ int command_bench(const struct options *o)
     char dir[256], input[300], key[300], machine[400];
     if ((rc = sweep_prepare(&base, dir, input, key)) != 0)
         return rc;
-    FILE *out = o->csv ? fopen(o->csv, "w") : stdout;
-    if (out == NULL) {
-        warnx_msg("cannot create %s: %s", o->csv, strerror(errno));
-        sweep_cleanup(dir);
-        return EX_CANTCREAT;
+    /* --csv goes through a temporary: an interrupted sweep leaves no half CSV
+     * and does not clobber the previous one. */
+    struct output csv;
+    FILE *out = stdout;
+    if (o->csv != NULL) {
+        if ((rc = output_open(&csv, o->csv, 0644, false)) != 0) {
+            sweep_cleanup(dir);
+            return rc;
+        }
+        out = csv.file;
     }
     bench_machine(machine, sizeof machine);
     int configs = bench_configs(&plan), total = configs * (int)o->repeats, run = 0;
@@ -175,10 +181,10 @@ int command_bench(const struct options *o)
             sweep_result_free(&r);
         }
     }
-    if (out != stdout && fclose(out) != 0 && rc == 0) {
-        warnx_msg("cannot write %s: %s", o->csv, strerror(errno));
-        rc = EX_IOERR;
-    }
+    if (o->csv != NULL && rc == 0)
+        rc = output_commit(&csv);
+    else if (o->csv != NULL)
+        output_abort(&csv);
     sweep_cleanup(dir);
     return rc;
 }

@@ -257,7 +257,9 @@ static int cli_parse_option(const struct cli_command *cmd, int argc, char **argv
     }
     if (opt->arg != NULL) {
         value = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
-        if (value == NULL) {
+        /* "--key-file --sync" is a forgotten value, not a file named --sync
+         * (one really named so can be given as --key-file=--sync). */
+        if (value == NULL || (eq == NULL && strncmp(value, "--", 2) == 0)) {
             warnx_msg("--%s needs a value (%s)", opt->name, opt->arg);
             return EX_USAGE;
         }
@@ -269,12 +271,17 @@ static int cli_parse(const struct cli_command *cmd, int argc, char **argv, struc
                      bool *help)
 {
     int operands = 0;
+    bool options_done = false;     /* after "--", everything is an operand */
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        if (!options_done && strcmp(argv[i], "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
             *help = true;
             return 0;
         }
-        if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] != '\0') {
+        if (!options_done && strncmp(argv[i], "--", 2) == 0) {
             int rc = cli_parse_option(cmd, argc, argv, &i, o);
             if (rc != 0)
                 return rc;

@@ -9,6 +9,7 @@
  */
 #include "commands.h"
 #include "backend.h"
+#include "output.h"
 #include "stages.h"
 #include "sweep.h"
 #include "util.h"
@@ -80,22 +81,22 @@ static void compare_title(const struct options *o, const char *input)
            "peak in flight", "p99 queue wait ms", "lock wait ms");
 }
 
-/* Write every run's full metrics row to --csv. */
+/* Write every run's full metrics row to --csv (a temporary, then renamed). */
 static int compare_write_csv(const char *path, struct sweep_result *r, int n)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        warnx_msg("cannot create %s: %s", path, strerror(errno));
-        return EX_CANTCREAT;
-    }
-    fprintf(f, "%s\n", r[0].header);
+    struct output out;
+    int rc = output_open(&out, path, 0644, false);
+    if (rc != 0)
+        return rc;
+    fprintf(out.file, "%s\n", r[0].header);
     for (int i = 0; i < n; i++)
-        fprintf(f, "%s\n", r[i].row);
-    if (fclose(f) != 0) {
+        fprintf(out.file, "%s\n", r[i].row);
+    if (ferror(out.file)) {
         warnx_msg("cannot write %s: %s", path, strerror(errno));
+        output_abort(&out);
         return EX_IOERR;
     }
-    return 0;
+    return output_commit(&out);
 }
 
 int command_compare(const struct options *o)

@@ -76,7 +76,8 @@ void container_header_hash(const uint8_t in[CONTAINER_HEADER_BYTES],
                            uint8_t out[STAGE_HEADER_HASH_BYTES]);
 
 /* Record header (the payload follows it). Decode returns -1 if the tag or the
- * flags are not a record's. */
+ * flags are not a record's, or the index is one of the two reserved for the
+ * key check and footer nonces. */
 void container_record_encode(const struct container_record *r,
                              uint8_t out[CONTAINER_RECORD_BYTES]);
 int container_record_decode(const uint8_t in[CONTAINER_RECORD_BYTES],

@@ -278,6 +278,10 @@ static int job_report(struct job *job)
         return EX_CANTCREAT;
     }
     metrics_report(job->metrics, opt->metrics, out);
+    if (out == stdout && (fflush(stdout) != 0 || ferror(stdout))) {
+        warnx_msg("cannot write the metrics to standard output: %s", strerror(errno));
+        return EX_IOERR;
+    }
     if (out != stdout && fclose(out) != 0) {
         warnx_msg("cannot write %s: %s", opt->metrics_out, strerror(errno));
         return EX_IOERR;

@@ -37,7 +37,8 @@ struct metrics_queue {
 
 struct metrics {
     const char *backend;
-    bool enabled;                     /* false with --metrics none: skip histograms */
+    bool enabled;                     /* histograms on: --metrics other than none,
+                                         or --timeline or --trace */
     pthread_mutex_t live_lock;        /* guards the queues' `live` pointers */
     uint64_t start_ns, end_ns;
     uint64_t bytes_in, bytes_out;

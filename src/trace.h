@@ -11,8 +11,9 @@
  *   writer_queue   waiting between worker and writer (an async span)
  *   write          on the writer's track
  *
- * Open the file in https://ui.perfetto.dev or chrome://tracing. Only the
- * thread that writes chunks calls trace_record, so it needs no lock.
+ * Open the file in https://ui.perfetto.dev or chrome://tracing. trace_record
+ * is called where chunks are written, which is already serialised (the
+ * writer thread, or the legacy backend's writer mutex), so it needs no lock.
  */
 #ifndef PIPELAB_TRACE_H
 #define PIPELAB_TRACE_H
