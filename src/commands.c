@@ -27,6 +27,15 @@ int command_process(const struct options *o)
         warnx_msg("--metrics: '%s' is not one of none, table, csv, json", o->metrics);
         return EX_USAGE;
     }
+    /* Settings that would do nothing are refused, not silently ignored. */
+    if (o->metrics_out != NULL && strcmp(o->metrics, "none") == 0) {
+        warnx_msg("--metrics-out needs --metrics table, csv or json");
+        return EX_USAGE;
+    }
+    if (o->window != 0 && !o->ordered && o->format != WRITER_GZIP) {
+        warnx_msg("--window is the reorder window: it needs --ordered");
+        return EX_USAGE;
+    }
     /* Before any thread exists, so that every thread inherits the mask. */
     signals_block();
     struct job job;

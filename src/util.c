@@ -102,10 +102,14 @@ int parse_size(const char *text, uint64_t max, uint64_t *out)
     case 'k': case 'K': shift = 10; end++; break;
     case 'm': case 'M': shift = 20; end++; break;
     case 'g': case 'G': shift = 30; end++; break;
+    case 'B': break;
     default: return -1;
     }
-    if (*end == 'i' || *end == 'B') /* accept "8MiB" and "8MB" as binary too */
-        end += (end[0] == 'i' && end[1] == 'B') ? 2 : 1;
+    /* "8M", "8MB" and "8MiB" all mean 8 x 2^20; a bare "512B" means bytes. */
+    if (shift != 0 && end[0] == 'i' && end[1] == 'B')
+        end += 2;
+    else if (end[0] == 'B')
+        end += 1;
     if (*end != '\0' || v == 0 || v > (max >> shift))
         return -1;
     *out = (uint64_t)v << shift;

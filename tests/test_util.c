@@ -129,14 +129,18 @@ static void test_size_rejects_junk(void **state)
     size_bad("abc", UINT64_MAX);
 }
 
-/* "i" and "B" only qualify a unit letter: alone they are not a size. */
+/* "iB" only qualifies a unit letter, and "i" alone is nothing; a bare "B"
+ * means bytes. */
 static void test_size_suffix_needs_unit(void **state)
 {
     (void)state;
     test_watchdog(10);
     size_bad("1i", UINT64_MAX);
     size_bad("5iB", UINT64_MAX);
-    size_bad("1B", UINT64_MAX);
+    size_bad("8Mi", UINT64_MAX);
+    uint64_t v = 0;
+    assert_int_equal(parse_size("512B", UINT64_MAX, &v), 0);
+    assert_int_equal(v, 512);
 }
 
 static void test_size_overflow(void **state)
