@@ -34,7 +34,8 @@
 #include <stdlib.h>
 
 /* Threads that run tasks, at most; tokio's runtime also multiplexes many
- * tasks onto a few threads. Enough to keep every permit busy. */
+ * tasks onto a few threads. Enough to keep every permit busy up to
+ * --workers 64 (beyond that, permits outnumber the task threads). */
 #define LEGACY_TASK_THREADS 64
 
 struct legacy {
