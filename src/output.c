@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,13 +35,35 @@ static void output_track(char *path, bool add)
     pthread_mutex_unlock(&open_lock);
 }
 
+/* Scratch paths, copied into static storage when registered, so that the
+ * signal path needs no allocation. */
+#define OUTPUT_MAX_SCRATCH 8
+static char scratch[OUTPUT_MAX_SCRATCH][320];
+static volatile sig_atomic_t scratch_count;
+
+void output_scratch(const char *path)
+{
+    if (scratch_count < OUTPUT_MAX_SCRATCH && strlen(path) < sizeof scratch[0]) {
+        strcpy(scratch[scratch_count], path);
+        scratch_count++;
+    }
+}
+
+void output_keep_scratch(void)
+{
+    scratch_count = 0;
+}
+
 void output_remove_all_temporaries(void)
 {
-    /* No lock: this runs on the way out (OOM, fatal signal); unlink is
-     * async-signal-safe and a stale pointer here is at worst a no-op unlink. */
+    /* No lock: this runs on the way out (OOM, fatal signal); unlink and rmdir
+     * are async-signal-safe and a stale pointer here is at worst a no-op. */
     for (int i = 0; i < OUTPUT_MAX_OPEN; i++)
         if (open_temporaries[i] != NULL)
             unlink(open_temporaries[i]);
+    for (int i = 0; i < scratch_count; i++)
+        if (unlink(scratch[i]) != 0)
+            rmdir(scratch[i]);
 }
 
 /* "dir/name" -> "dir/.name.XXXXXX" */

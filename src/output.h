@@ -54,4 +54,10 @@ void output_abort(struct output *out);
  * async-signal-safe calls are used. */
 void output_remove_all_temporaries(void);
 
+/* Also remove path (a file, or an empty directory: register its files first)
+ * on those paths; output_keep_scratch forgets every such path once their
+ * owner has cleaned up itself. For the scratch files of compare and bench. */
+void output_scratch(const char *path);
+void output_keep_scratch(void);
+
 #endif

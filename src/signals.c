@@ -6,6 +6,7 @@
 #include "output.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -23,8 +24,19 @@ static void signals_set(sigset_t *set)
     sigaddset(set, SIGUSR1);
 }
 
+static volatile sig_atomic_t forward_pid;
+
+void signals_forward_to(int pid)
+{
+    forward_pid = pid;
+}
+
 static void signals_remove_and_die(int sig)
 {
+    if (forward_pid > 0) { /* kill and waitpid are async-signal-safe */
+        kill(forward_pid, sig);
+        waitpid(forward_pid, NULL, 0);
+    }
     output_remove_all_temporaries();
     signal(sig, SIG_DFL);
     raise(sig);

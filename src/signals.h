@@ -22,6 +22,9 @@
 struct job;
 
 void signals_remove_on_exit(void);
+/* While a child runs (compare, bench): pass a fatal signal on to it and wait
+ * for it to clean up before cleaning up ourselves. 0 when none runs. */
+void signals_forward_to(int pid);
 void signals_block(void);
 int signals_watch_start(struct job *job);
 void signals_watch_stop(void);

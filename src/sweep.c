@@ -4,6 +4,7 @@
 #include "sweep.h"
 #include "keys.h"
 #include "output.h"
+#include "signals.h"
 #include "util.h"
 
 #include <errno.h>
@@ -103,8 +104,11 @@ int sweep_run_child(const struct options *o, const char *backend, const char *in
         _exit(127);
     }
     free(a);
+    signals_forward_to(pid);
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+    pid_t waited = pid < 0 ? -1 : waitpid(pid, &status, 0);
+    signals_forward_to(0);
+    if (waited != pid) {
         warnx_msg("cannot run a child process: %s", strerror(errno));
         return EX_OSERR;
     }
@@ -169,6 +173,19 @@ static int sweep_make_input(const struct options *o, const char *path)
     return rc == 0 ? output_commit(&out) : rc;
 }
 
+static const char *const sweep_files[] = { "out", "metrics.csv", "key", "input" };
+
+/* A Ctrl-C during a sweep removes the scratch directory too. */
+static void sweep_remove_on_signal(const char *dir)
+{
+    char path[320];
+    for (size_t i = 0; i < sizeof sweep_files / sizeof sweep_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, sweep_files[i]);
+        output_scratch(path);
+    }
+    output_scratch(dir);
+}
+
 int sweep_prepare(const struct options *o, char dir[256], char input[300], char key[300])
 {
     const char *tmp = getenv("TMPDIR");
@@ -177,6 +194,7 @@ int sweep_prepare(const struct options *o, char dir[256], char input[300], char 
         warnx_msg("cannot create a scratch directory: %s", strerror(errno));
         return EX_CANTCREAT;
     }
+    sweep_remove_on_signal(dir);
     int rc = 0;
     if (o->key_file != NULL) {
         snprintf(key, 300, "%s", o->key_file);
@@ -202,11 +220,11 @@ int sweep_prepare(const struct options *o, char dir[256], char input[300], char 
 
 void sweep_cleanup(const char *dir)
 {
-    const char *names[] = { "out", "metrics.csv", "key", "input" };
     char path[320];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    for (size_t i = 0; i < sizeof sweep_files / sizeof sweep_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, sweep_files[i]);
         unlink(path);
     }
     rmdir(dir);
+    output_keep_scratch();
 }
