@@ -66,5 +66,18 @@ order=$(awk -F, 'NR > 1 { printf "%s%s", sep, $8; sep = " " }' b.csv)
 check "bench interleaves repeats (A B A B)" test "$order" = "serial bounded serial bounded"
 check "bench rows name the machine" sh -c "head -1 b.csv | grep -q 'cpu_model,cores,compiler,zlib,libsodium'"
 
+# An interrupted sweep stops its child and leaves no scratch directory.
+mkdir -p scratch
+TMPDIR=$PWD/scratch "$P" bench --size 32M --repeats 5 --csv never.csv >/dev/null 2>&1 &
+pid=$!
+tries=0
+while [ $tries -lt 200 ] && [ -z "$(ls scratch)" ]; do tries=$((tries + 1)); sleep 0.05; done
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+left=$(ls -A scratch)
+if [ $rc -eq 143 ] && [ -z "$left" ] && [ ! -e never.csv ]; then ok "bench: SIGTERM leaves no scratch files"
+else fail "bench: SIGTERM leaves no scratch files" "exit $rc, left: ${left:-nothing}"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
