@@ -4,6 +4,7 @@
 #include "metrics.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -219,8 +220,10 @@ int metrics_report(const struct metrics *m, const char *format, FILE *out)
     int n = metrics_figures(m, f);
     if (strcmp(format, "table") == 0) {
         fprintf(out, "backend %s\n", m->backend);
-        for (int i = 0; i < n; i++)
-            fprintf(out, "  %-28s %14.3f %s\n", f[i].name, f[i].value, f[i].unit);
+        for (int i = 0; i < n; i++) /* counts as integers, times with decimals */
+            fprintf(out, "  %-28s %14.*f %s\n", f[i].name,
+                    floor(f[i].value) == f[i].value && fabs(f[i].value) < 1e15 ? 0 : 3,
+                    f[i].value, f[i].unit);
         metrics_print_workers_table(m, out);
     } else if (strcmp(format, "csv") == 0) {
         metrics_csv_header(out);
