@@ -78,28 +78,7 @@ int command_gen(const struct options *o)
         warnx_msg("gen needs --size SIZE (for example --size 64M)");
         return EX_USAGE;
     }
-    struct gen *g = gen_new(o->kind, o->seed);
-    if (g == NULL)
-        die_oom();
-    struct output out;
-    int rc = output_open(&out, o->in, 0644, false);
-    size_t block = 1u << 20;
-    uint8_t *buf = xmalloc(block);
-    for (uint64_t left = o->size; rc == 0 && left > 0;) {
-        size_t n = left < block ? (size_t)left : block;
-        gen_fill(g, buf, n);
-        if (output_write(&out, buf, n) != 0) {
-            warnx_msg("cannot write %s: %s", o->in, strerror(errno));
-            output_abort(&out);
-            rc = EX_IOERR;
-        }
-        left -= n;
-    }
-    if (rc == 0)
-        rc = output_commit(&out);
-    free(buf);
-    gen_free(g);
-    return rc;
+    return gen_write_file(o->in, o->kind, o->seed, o->size);
 }
 
 int command_keygen(const struct options *o)

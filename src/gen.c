@@ -40,7 +40,11 @@
  * two. That is harmless for test data and keeps the blocks independent.
  */
 #include "gen.h"
+#include "output.h"
+#include "util.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -467,4 +471,30 @@ void gen_fill(struct gen *g, uint8_t *buf, size_t len)
         buf += n;
         len -= n;
     }
+}
+
+/* ---- writing a file ---------------------------------------------------- */
+
+int gen_write_file(const char *path, enum gen_kind kind, uint64_t seed, uint64_t size)
+{
+    enum { BLOCK = 1 << 20 };
+    struct gen *g = gen_new(kind, seed);
+    if (g == NULL)
+        die_oom();
+    struct output out;
+    int rc = output_open(&out, path, 0644, false);
+    uint8_t *buf = xmalloc(BLOCK);
+    for (uint64_t left = size; rc == 0 && left > 0;) {
+        size_t n = left < BLOCK ? (size_t)left : BLOCK;
+        gen_fill(g, buf, n);
+        if (output_write(&out, buf, n) != 0) {
+            warnx_msg("cannot write %s: %s", path, strerror(errno));
+            output_abort(&out);
+            rc = EX_IOERR;
+        }
+        left -= n;
+    }
+    free(buf);
+    gen_free(g);
+    return rc == 0 ? output_commit(&out) : rc;
 }
