@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,13 +99,23 @@ int sweep_run_child(const struct options *o, const char *backend, const char *in
     unlink(csv);
     sweep_args(a, o, backend, input, dir, key_file);
     fflush(NULL); /* nothing buffered may be written twice */
+    /* A signal between fork and signals_forward_to would leave the child
+     * running unseen: hold the fatal signals until the parent knows its pid. */
+    sigset_t fatal, before;
+    sigemptyset(&fatal);
+    sigaddset(&fatal, SIGINT);
+    sigaddset(&fatal, SIGTERM);
+    sigaddset(&fatal, SIGHUP);
+    sigprocmask(SIG_BLOCK, &fatal, &before);
     pid_t pid = fork();
     if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &before, NULL);
         execv("/proc/self/exe", a->argv);
         _exit(127);
     }
     free(a);
-    signals_forward_to(pid);
+    signals_forward_to(pid > 0 ? pid : 0);
+    sigprocmask(SIG_SETMASK, &before, NULL);
     int status = 0;
     pid_t waited = pid < 0 ? -1 : waitpid(pid, &status, 0);
     signals_forward_to(0);
@@ -149,30 +160,6 @@ void sweep_result_free(struct sweep_result *r)
     r->header = r->row = NULL;
 }
 
-/* Generate o->size bytes of text (seed o->seed) into path. */
-static int sweep_make_input(const struct options *o, const char *path)
-{
-    struct gen *g = gen_new(GEN_TEXT, o->seed);
-    struct output out;
-    if (g == NULL)
-        die_oom();
-    int rc = output_open(&out, path, 0644, false);
-    uint8_t *buf = xmalloc(1u << 20);
-    for (uint64_t left = o->size; rc == 0 && left > 0;) {
-        size_t n = left < (1u << 20) ? (size_t)left : (1u << 20);
-        gen_fill(g, buf, n);
-        if (output_write(&out, buf, n) != 0) {
-            warnx_msg("cannot write %s: %s", path, strerror(errno));
-            output_abort(&out);
-            rc = EX_IOERR;
-        }
-        left -= n;
-    }
-    free(buf);
-    gen_free(g);
-    return rc == 0 ? output_commit(&out) : rc;
-}
-
 static const char *const sweep_files[] = { "out", "metrics.csv", "key", "input" };
 
 /* A Ctrl-C during a sweep removes the scratch directory too. */
@@ -211,7 +198,7 @@ int sweep_prepare(const struct options *o, char dir[256], char input[300], char 
     } else {
         snprintf(input, 300, "%s/input", dir);
         if (rc == 0)
-            rc = sweep_make_input(o, input);
+            rc = gen_write_file(input, GEN_TEXT, o->seed, o->size);
     }
     if (rc != 0)
         sweep_cleanup(dir);
