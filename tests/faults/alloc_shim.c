@@ -7,7 +7,8 @@
  *
  *   FAULT_FAIL_AT=N      the N-th allocation (1-based) returns NULL, ENOMEM;
  *                        only that one: the next ones succeed again
- *   FAULT_COUNT_FILE=F   at exit, write the number of allocations made to F
+ *   FAULT_COUNT_FILE=F   at exit, write "alloc COUNT" to F, COUNT the number
+ *                        of allocations made
  *                        (the sweep runs this first to learn its range)
  *
  * malloc, calloc, realloc, posix_memalign and aligned_alloc are replaced.
@@ -56,7 +57,7 @@ __attribute__((destructor)) static void alloc_shim_report(void)
     atomic_store(&alloc_armed, false); /* fopen below allocates */
     FILE *f = fopen(alloc_count_file, "w");
     if (f != NULL) {
-        fprintf(f, "%lu\n", atomic_load(&alloc_calls));
+        fprintf(f, "alloc %lu\n", atomic_load(&alloc_calls));
         fclose(f);
     }
 }

@@ -64,15 +64,14 @@ is_known() {
 }
 
 # fault_run LABEL CHECK COMMAND... — run COMMAND (the shim's variables are
-# already exported) and judge it. CHECK is a function that returns 0 when a
-# successful run's outputs are right; OUTPUTS (a variable) names the files a
-# run may create, removed before it.
+# already exported; it runs pipelab through limited) and judge it. CHECK is a function that returns 0 when a
+# successful run's outputs are right (printing the wrong file's name if not).
 fault_run() {
     label=$1; check=$2; shift 2
     # shellcheck disable=SC2086
     rm -f $OUTPUTS
     before=$(dir_listing)
-    timeout -k 2 "$RUN_LIMIT" "$@" >"$T/stdout" 2>"$T/stderr"
+    "$@" >"$T/stdout" 2>"$T/stderr"
     rc=$?
     lines=$(wc -l <"$T/stderr")
     why=""
@@ -83,8 +82,8 @@ fault_run() {
     elif [ "$rc" -eq 0 ]; then
         if [ "$lines" -ne 0 ]; then
             why="exit 0 with $lines lines on stderr"
-        elif ! "$check"; then
-            why="exit 0 with a wrong output"
+        elif ! wrong=$("$check"); then
+            why="exit 0 with a wrong output ($wrong)"
         fi
     else
         after=$(dir_listing)
@@ -106,6 +105,64 @@ fault_run() {
         fail "$label" "$report"
     fi
     return 0
+}
+
+# The runs both sweeps make, in the scratch directory: `process` of a 96 KiB
+# input in six 16 KiB chunks, encrypted, with every extra output, and
+# `restore` of such a container (c.plab).
+sweep_inputs() {
+    "$P" gen in --size 96K --seed 7 >/dev/null || exit 1
+    "$P" keygen k >/dev/null || exit 1
+    "$P" process in "$T/c.plab" --key-file k --chunk-size 16K || exit 1
+    cp "$T/c.plab" c.plab || exit 1
+}
+OUTPUTS="o t.json tl.csv m.json back"   # what a run may create, removed before each
+# Every run goes through limited: a hang is killed and reported as one.
+limited() { timeout -k 2 "$RUN_LIMIT" "$@"; }
+process_run() {
+    limited "$P" process in o --key-file k --chunk-size 16K --backend "$1" --workers 2 --ordered \
+        --trace t.json --timeline tl.csv --metrics json --metrics-out m.json ${SYNC:-}
+}
+restore_run() { limited "$P" restore c.plab back --key-file k; }
+
+# A successful process run is right: the container restores to the input
+# (restored without the shim), and each extra file is complete. A check
+# prints the name of the first file that is wrong.
+process_ok() {
+    rm -f "$T/back"
+    env -u LD_PRELOAD "$P" restore o "$T/back" --key-file k 2>/dev/null &&
+        cmp -s in "$T/back" || { echo o; return 1; }
+    [ "$(tail -n 1 t.json)" = "]}" ] || { echo t.json; return 1; }
+    head -n 1 tl.csv | grep -q '^time_s,' || { echo tl.csv; return 1; }
+    [ "$(tail -n 1 m.json)" = "}" ] || { echo m.json; return 1; }
+}
+restore_ok() { cmp -s back in || { echo back; return 1; }; }
+
+# fault_count KIND COMMAND...: how many calls of KIND a clean run makes (the
+# shim, in counting mode, writes "KIND COUNT" lines at exit).
+fault_count() {
+    kind=$1; shift
+    # shellcheck disable=SC2086
+    rm -f $OUTPUTS
+    FAULT_FAIL_AT=0 FAULT_COUNT_FILE="$T/count" "$@" >/dev/null 2>&1 || return 1
+    awk -v kind="$kind" '$1 == kind { print $2 }' "$T/count"
+}
+
+# fault_sweep WHAT KIND CHECK COMMAND...: count the calls of KIND, then run
+# once with each of them failing, from the first to the count plus MARGIN (a
+# threaded run does not make the same calls in the same order every time).
+MARGIN=${MARGIN:-10}
+fault_sweep() {
+    what=$1; kind=$2; check=$3; shift 3
+    total=$(fault_count "$kind" "$@") || { fail "$what" "the run fails without a fault"; return 0; }
+    echo "== $what: $total $kind calls, sweeping 1..$((total + MARGIN))"
+    n=1
+    while [ "$n" -le $((total + MARGIN)) ]; do
+        FAULT_FAIL_AT=$n
+        export FAULT_FAIL_AT
+        fault_run "$what, $kind call $n" "$check" "$@"
+        n=$((n + 1))
+    done
 }
 
 sweep_summary() {
