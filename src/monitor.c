@@ -36,7 +36,7 @@ static void monitor_timeline_row(struct monitor *mon, uint64_t now)
 {
     struct job *job = mon->job;
     struct metrics *m = job->metrics;
-    fprintf(mon->timeline_out.file, "%.3f,%ld,%lld,%lld,%zu,%zu,%llu,%llu\n",
+    int n = fprintf(mon->timeline_out.file, "%.3f,%ld,%lld,%lld,%zu,%zu,%llu,%llu\n",
             (double)(now - mon->start_ns) / 1e9, monitor_rss_now_kb(),
             (long long)atomic_load(&job->inflight.chunks),
             (long long)atomic_load(&job->inflight.bytes),
@@ -44,6 +44,9 @@ static void monitor_timeline_row(struct monitor *mon, uint64_t now)
             metrics_queue_depth_now(m, &m->writer_queue),
             (unsigned long long)atomic_load(&job->bytes_read),
             (unsigned long long)atomic_load(&job->bytes_written));
+    /* errno now, not at the end: by then other calls have changed it. */
+    if (n < 0 && mon->timeline_errno == 0)
+        mon->timeline_errno = errno;
 }
 
 static void monitor_progress_bar(struct monitor *mon, uint64_t now, bool last)
@@ -127,8 +130,9 @@ int monitor_start(struct monitor *mon, struct job *job)
         int rc = output_open(&mon->timeline_out, o->timeline, 0644, false);
         if (rc != 0)
             return rc;
-        fprintf(mon->timeline_out.file, "time_s,rss_kib,chunks_in_flight,bytes_in_flight,"
-                "cpu_queue_depth,writer_queue_depth,bytes_read,bytes_written\n");
+        if (fprintf(mon->timeline_out.file, "time_s,rss_kib,chunks_in_flight,bytes_in_flight,"
+                    "cpu_queue_depth,writer_queue_depth,bytes_read,bytes_written\n") < 0)
+            mon->timeline_errno = errno;
     }
     if (monitor_init_sync(mon) != 0 ||
         pthread_create(&mon->thread, NULL, monitor_thread, mon) != 0) {
@@ -160,7 +164,8 @@ int monitor_stop(struct monitor *mon, bool keep)
         return 0;
     }
     if (ferror(mon->timeline_out.file)) {
-        warnx_msg("cannot write %s: %s", mon->job->opt->timeline, strerror(errno));
+        warnx_msg("cannot write %s: %s", mon->job->opt->timeline,
+                  strerror(mon->timeline_errno ? mon->timeline_errno : EIO));
         output_abort(&mon->timeline_out);
         return EX_IOERR;
     }

@@ -31,6 +31,7 @@ struct monitor {
     bool progress;               /* draw the progress bar */
     bool timeline;               /* write timeline rows */
     struct output timeline_out;
+    int timeline_errno;          /* of the first failed row, 0 if none */
     uint64_t start_ns;
     uint64_t total_bytes;        /* of the input, for the bar and ETA */
 };
