@@ -4,9 +4,12 @@
 #   make test       every test suite: plain, AddressSanitizer+UBSan, ThreadSanitizer
 #   make demo       the main job: data, every backend side by side, table, plots
 #   make bench      the benchmarks (speed targets are checked here, not in tests)
+#   make fuzz       fuzz the container reader for FUZZ_SECONDS (default 60)
+#   make test-faults  the allocation and I/O failure sweeps and a short fuzz pass
 #   make install    PREFIX=/usr/local DESTDIR=
 #
-# Variants: SAN=asan or SAN=tsan builds everything into build/asan or build/tsan.
+# Variants: SAN=asan or SAN=tsan builds everything into build/asan or build/tsan;
+# SAN=fuzz builds the library with clang for libFuzzer into build/fuzz.
 # Dependencies come from Debian packages through pkg-config; scripts/deps.sh
 # installs them when run as root, or prints the one command to run.
 
@@ -43,6 +46,11 @@ else ifeq ($(SAN),tsan)
   B := build/tsan
   ALL_CFLAGS += -O1 -fsanitize=thread -fno-omit-frame-pointer
   LDFLAGS += -fsanitize=thread
+else ifeq ($(SAN),fuzz)
+  B := build/fuzz
+  CC := clang
+  ALL_CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=fuzzer,address,undefined
 else
   B := build
 endif
@@ -55,7 +63,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan clean install demo bench bench-serial bench-pigz help
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz clean install demo bench bench-serial bench-pigz help
 all: $(B)/pipelab
 
 $(B)/obj/%.o: %.c
@@ -96,9 +104,52 @@ test:
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory SAN=asan check-unit
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
+	@$(MAKE) --no-print-directory check-faults
+	@$(MAKE) --no-print-directory check-fuzz
 	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
 	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
 	@scripts/test-summary.sh $(RESULTS)
+
+# ---- fault injection and fuzzing ----------------------------------------
+# tests/faults: LD_PRELOAD shims make the N-th allocation, or the N-th read,
+# write, fsync, close or rename fail, and two sweeps run process (every
+# backend) and restore once per N (plain build: the sanitizers have their
+# own allocator). tests/fuzz: a libFuzzer target for restore and inspect,
+# built with clang (SAN=fuzz); make test runs it for FUZZ_TEST_SECONDS over
+# the seed corpus, make fuzz for FUZZ_SECONDS, keeping what it finds in
+# build/fuzz/corpus.
+FAULT_SHIMS := build/faults/alloc_shim.so build/faults/io_shim.so
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
+
+build/faults/%.so: tests/faults/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+
+$(B)/fuzz_restore: tests/fuzz/fuzz_restore.c $(B)/libpipelab.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(LDLIBS)
+
+check-faults: build/pipelab $(FAULT_SHIMS)
+	@PIPELAB=$(CURDIR)/build/pipelab scripts/run-suites.sh $(RESULTS) faults \
+	    "SHIM=$(CURDIR)/build/faults/alloc_shim.so tests/faults/alloc-sweep.sh" \
+	    "SHIM=$(CURDIR)/build/faults/io_shim.so tests/faults/io-sweep.sh"
+
+check-fuzz:
+	@$(MAKE) --no-print-directory SAN=fuzz build/fuzz/fuzz_restore
+	@scripts/run-suites.sh $(RESULTS) fuzz \
+	    "FUZZER=$(CURDIR)/build/fuzz/fuzz_restore FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/fuzz/run.sh"
+
+test-faults:
+	@mkdir -p build && rm -f $(RESULTS)
+	@$(MAKE) --no-print-directory check-faults
+	@$(MAKE) --no-print-directory check-fuzz
+	@scripts/test-summary.sh $(RESULTS)
+
+fuzz:
+	@$(MAKE) --no-print-directory SAN=fuzz build/fuzz/fuzz_restore
+	@mkdir -p build/fuzz/corpus
+	@FUZZER=$(CURDIR)/build/fuzz/fuzz_restore FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    FUZZ_WORK=$(CURDIR)/build/fuzz/corpus tests/fuzz/run.sh
 
 -include labs/labs.mk
 -include plots/plots.mk
@@ -129,4 +180,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,14p' Makefile

@@ -10,8 +10,9 @@
 # Counts follow cli.sh: "[       OK ] name", "[  FAILED  ] name: why", and a
 # last line "N passed, M failed". A failure whose report ("label: why:
 # stderr") matches one of the shell patterns in KNOWN_FAILURES (one a line,
-# set by the driver with the reason) is printed as "[  KNOWN   ]" and counted
-# apart: it does not fail the suite, and it is never hidden.
+# set by the driver with the reason) is counted apart and does not fail the
+# suite; the summary prints how many runs each pattern matched and the first
+# of them as "[  KNOWN   ]", so none is hidden. VERBOSE=1 prints every run.
 set -u
 
 P=${PIPELAB:-build/pipelab}
@@ -52,12 +53,12 @@ dir_listing() {
     echo "$names"
 }
 
-# Is this failure report one of KNOWN_FAILURES?
-is_known() {
+# Print the pattern of KNOWN_FAILURES this failure report matches, if any.
+known_pattern() {
     printf '%s\n' "$KNOWN_FAILURES" | {
         while IFS= read -r pattern; do
             [ -n "$pattern" ] || continue
-            case $1 in $pattern) exit 0 ;; esac
+            case $1 in $pattern) echo "$pattern"; exit 0 ;; esac
         done
         exit 1
     }
@@ -98,9 +99,10 @@ fault_run() {
         return 0
     fi
     report="$why: $(head -n 3 "$T/stderr" | tr '\n' '|' | cut -c 1-300)"
-    if is_known "$label: $report"; then
+    if pattern=$(known_pattern "$label: $report"); then
         known=$((known + 1))
-        echo "[  KNOWN   ] $label: $report"
+        [ -n "${VERBOSE:-}" ] && echo "[  KNOWN   ] $label: $report"
+        printf '%s\t%s\n' "$pattern" "$label: $report" >>"$T/known"
     else
         fail "$label" "$report"
     fi
@@ -165,8 +167,14 @@ fault_sweep() {
     done
 }
 
+# The known failures, counted by pattern with the first case of each (all of
+# them with VERBOSE=1), then the counts.
 sweep_summary() {
-    [ "$known" -gt 0 ] && echo "($known known failures listed in KNOWN_FAILURES, not counted)"
+    if [ "$known" -gt 0 ]; then
+        echo "$known runs failed in ways listed in KNOWN_FAILURES (not counted):"
+        awk -F '\t' '!($1 in n) { first[$1] = $2; order[++k] = $1 } { n[$1]++ }
+            END { for (i = 1; i <= k; i++) printf "[  KNOWN   ] %d x %s\n", n[order[i]], first[order[i]] }' "$T/known"
+    fi
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
