@@ -32,7 +32,7 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread -Isrc -Ibackends $(PKG_CFLAGS)
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread -Isrc/prim -Isrc/core -Isrc/app -Ibackends $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -pthread -lm
 
 ifeq ($(SAN),asan)
@@ -47,7 +47,7 @@ else
   B := build
 endif
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard backends/*.c)
+CORE_SRC := $(filter-out src/app/main.c,$(wildcard src/*/*.c)) $(wildcard backends/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
@@ -66,14 +66,14 @@ $(B)/libpipelab.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/pipelab: $(B)/obj/src/main.o $(B)/libpipelab.a
+$(B)/pipelab: $(B)/obj/src/app/main.o $(B)/libpipelab.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpipelab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(CMOCKA_LIBS) $(LDLIBS)
 
--include $(CORE_OBJ:.o=.d) $(B)/obj/src/main.d
+-include $(CORE_OBJ:.o=.d) $(B)/obj/src/app/main.d
 
 # ---- tests -------------------------------------------------------------
 RESULTS := $(CURDIR)/build/test-results.txt
