@@ -113,7 +113,7 @@ int lab_job_run(struct lab_job *j)
         return j->exit_code = -1;
 
     struct job job;
-    j->exit_code = job_open(&job, &o, b);
+    j->exit_code = job_open(&job, &o, backend_for_job(b));
     if (j->exit_code != 0)
         return j->exit_code;
     j->exit_code = job_run(&job);
