@@ -2,7 +2,7 @@
  * backend.h — the execution pipeline: one interface, one file per design.
  *
  * A backend decides which threads exist and how chunks travel between them;
- * the work on each chunk is always the same three steps (src/pipeline.h). To
+ * the work on each chunk is always the same three steps (src/core/pipeline.h). To
  * add a backend, write backends/NAME.c defining a `const struct backend` and
  * list it in backends/registry.c. Nothing else changes.
  *

@@ -1042,7 +1042,7 @@ static void test_failed_ordered_run_frees_parked_chunks(void **state)
 /*
  * A late failure: SIGINT or SIGTERM after the backend has returned.
  *
- * `pipelab process` (command_process in src/commands.c) keeps the signal
+ * `pipelab process` (command_process in src/app/commands.c) keeps the signal
  * watcher running until signals_watch_stop, after job_run has returned, and
  * job_run itself still runs writer_finish (an fsync with --sync) after the
  * backend. A signal in that window makes the watcher call job_fail, which runs

@@ -1,7 +1,7 @@
 /*
  * labjob.c — running the real job from a check. See labjob.h.
  *
- * This is command_process (src/commands.c) without the signal watcher, plus
+ * This is command_process (src/app/commands.c) without the signal watcher, plus
  * a look at the job's counters before it is closed.
  */
 #include "labjob.h"
