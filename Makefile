@@ -35,7 +35,18 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread -Isrc -Ibackends $(PKG_CFLAGS)
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread $(PKG_CFLAGS)
+
+# The layers, one folder each; dependencies run one way:
+#   src/prim  <-  src/core  <-  backends  <-  src/app
+# Each layer is compiled with the include paths of its own folder and of the
+# layers below it only, so an include that runs upwards fails to compile
+# (`make layers` shows it). LIB_INC is everything below the application: what
+# a file linked against libpipelab.a (a lab, a test) may include.
+PRIM_INC := -Isrc/prim
+CORE_INC := $(PRIM_INC) -Isrc/core
+LIB_INC  := $(CORE_INC) -Ibackends
+APP_INC  := $(LIB_INC) -Isrc/app
 LDLIBS  := $(PKG_LIBS) -pthread -lm
 
 ifeq ($(SAN),asan)
@@ -55,33 +66,56 @@ else
   B := build
 endif
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard backends/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
+# libpipelab.a: primitives, core and backends, what labs and tests link.
+# libpipelab-app.a: the command line and the commands, for build/pipelab.
+LIB_SRC  := $(wildcard src/prim/*.c src/core/*.c backends/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+APP_SRC  := $(filter-out src/app/main.c,$(wildcard src/app/*.c))
+APP_OBJ  := $(APP_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 # The suites that exercise threads; they also run under ThreadSanitizer.
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz clean install demo bench bench-serial bench-pigz help
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz clean install demo bench bench-serial bench-pigz help layers
 all: $(B)/pipelab
+
+# Which include paths an object is compiled with: those of its layer.
+$(B)/obj/src/prim/%.o: LAYER_INC = $(PRIM_INC)
+$(B)/obj/src/core/%.o: LAYER_INC = $(CORE_INC)
+$(B)/obj/backends/%.o: LAYER_INC = $(LIB_INC)
+$(B)/obj/src/app/%.o:  LAYER_INC = $(APP_INC)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LAYER_INC) -MMD -MP -c $< -o $@
 
-$(B)/libpipelab.a: $(CORE_OBJ)
+$(B)/libpipelab.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/pipelab: $(B)/obj/src/main.o $(B)/libpipelab.a
+$(B)/libpipelab-app.a: $(APP_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/pipelab: $(B)/obj/src/app/main.o $(B)/libpipelab-app.a $(B)/libpipelab.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpipelab.a
+# Tests see every layer; one that exercises application code finds it in
+# libpipelab-app.a.
+$(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpipelab-app.a $(B)/libpipelab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(APP_INC) $(CMOCKA_CFLAGS) -Itests $(LDFLAGS) -o $@ $< \
+	    $(B)/libpipelab-app.a $(B)/libpipelab.a $(CMOCKA_LIBS) $(LDLIBS)
 
--include $(CORE_OBJ:.o=.d) $(B)/obj/src/main.d
+-include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(B)/obj/src/app/main.d
+
+# A file of one layer that includes a header of a layer above must not
+# compile: tests/layers.sh tries, with the flags each layer is built with.
+layers:
+	@CC="$(CC)" CFLAGS="$(ALL_CFLAGS)" PRIM_INC="$(PRIM_INC)" CORE_INC="$(CORE_INC)" \
+	    LIB_INC="$(LIB_INC)" APP_INC="$(APP_INC)" tests/layers.sh
 
 # ---- tests -------------------------------------------------------------
 RESULTS := $(CURDIR)/build/test-results.txt
@@ -106,6 +140,7 @@ test:
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
 	@$(MAKE) --no-print-directory check-faults
 	@$(MAKE) --no-print-directory check-fuzz
+	@scripts/run-suites.sh $(RESULTS) layers "$(MAKE) --no-print-directory layers"
 	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
 	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
 	@scripts/test-summary.sh $(RESULTS)
@@ -127,7 +162,7 @@ build/faults/%.so: tests/faults/%.c
 	$(CC) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 $(B)/fuzz_restore: tests/fuzz/fuzz_restore.c $(B)/libpipelab.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LIB_INC) $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(LDLIBS)
 
 check-faults: build/pipelab $(FAULT_SHIMS)
 	@PIPELAB=$(CURDIR)/build/pipelab scripts/run-suites.sh $(RESULTS) faults \

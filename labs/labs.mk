@@ -19,7 +19,7 @@ N    ?=
 RACE ?=
 
 LAB_ENV = MAKE="$(MAKE)" RACE="$(RACE)" LAB_CC="$(CC)" \
-	LAB_CFLAGS="$(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS))" \
+	LAB_CFLAGS="$(filter-out -fsanitize=% -fno-sanitize-recover=%,$(ALL_CFLAGS)) $(LIB_INC)" \
 	LAB_CMOCKA_CFLAGS="$(CMOCKA_CFLAGS)" LAB_CMOCKA_LIBS="$(CMOCKA_LIBS)" \
 	LAB_LDLIBS="$(LDLIBS)"
 

@@ -33,7 +33,7 @@ HINTS=labs/.hints
 MAKE=${MAKE:-make}
 CC=${LAB_CC:-cc}
 # Without make (run.sh run by hand) fall back to the project's flags.
-CFLAGS=${LAB_CFLAGS:-"-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -O2 -g -pthread -Isrc -Ibackends $(pkg-config --cflags zlib libsodium 2>/dev/null)"}
+CFLAGS=${LAB_CFLAGS:-"-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -O2 -g -pthread -Isrc/prim -Isrc/core -Ibackends $(pkg-config --cflags zlib libsodium 2>/dev/null)"}
 CMOCKA_CFLAGS=${LAB_CMOCKA_CFLAGS:-$(pkg-config --cflags cmocka 2>/dev/null)}
 CMOCKA_LIBS=${LAB_CMOCKA_LIBS:-$(pkg-config --libs cmocka 2>/dev/null)}
 LDLIBS=${LAB_LDLIBS:-"$(pkg-config --libs zlib libsodium 2>/dev/null) -pthread -lm"}
@@ -135,7 +135,7 @@ ensure_kit() {
     local v=$1 log
     log=$(mktemp)
     case $v in
-        plain) $MAKE --no-print-directory -s build/libpipelab.a build/obj/src/main.o >"$log" 2>&1 ;;
+        plain) $MAKE --no-print-directory -s build/libpipelab.a build/libpipelab-app.a build/obj/src/app/main.o >"$log" 2>&1 ;;
         *) $MAKE --no-print-directory -s SAN="$v" "build/$v/libpipelab.a" >"$log" 2>&1 ;;
     esac
     local rc=$?
@@ -212,8 +212,8 @@ pipelab_binary() {
     for s in "$@"; do srcs+=("$(resolve_src "$s")"); done
     mkdir -p "$dir"
     # shellcheck disable=SC2086
-    $CC $CFLAGS -I"$LABDIR" -o "$dir/pipelab" build/obj/src/main.o "${srcs[@]}" \
-        build/libpipelab.a $LDLIBS -Wl,-Map,"$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
+    $CC $CFLAGS -I"$LABDIR" -o "$dir/pipelab" build/obj/src/app/main.o "${srcs[@]}" \
+        build/libpipelab-app.a build/libpipelab.a $LDLIBS -Wl,-Map,"$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
     check_replaced "$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
 }
 

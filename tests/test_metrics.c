@@ -50,7 +50,7 @@ static void run_bounded(struct options *o, struct job *job)
     o->stage_cost_us = 500;
     o->metrics = "json";
     o->metrics_out = "/dev/null";
-    assert_int_equal(job_open(job, o, backend_find("bounded")), 0);
+    assert_int_equal(job_open(job, o, backend_for_job(backend_find("bounded"))), 0);
     assert_int_equal(job_run(job), 0);
 }
 

@@ -4,7 +4,7 @@
 LAB_TITLE="A bounded channel"
 LAB_TIME="60-90 min"
 LAB_FILES="chan.c"          # what you edit; solution/ has the same names
-LAB_REPLACES="chan.o"       # your file stands in for the kit's src/chan.c
+LAB_REPLACES="chan.o"       # your file stands in for the kit's src/prim/chan.c
 LAB_SAN=""                  # checks are plain builds (RACE=1 adds ThreadSanitizer)
 LAB_EXPECT_FAIL="fifo_every_capacity send_waits_while_full recv_waits_while_empty
     close_drains_then_reports_closed close_wakes_blocked_receivers

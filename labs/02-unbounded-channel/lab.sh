@@ -4,7 +4,7 @@
 LAB_TITLE="An unbounded channel and what it costs"
 LAB_TIME="45-60 min"
 LAB_FILES="chan.c"          # what you edit; solution/ has the same names
-LAB_REPLACES="chan.o"       # your file stands in for the kit's src/chan.c
+LAB_REPLACES="chan.o"       # your file stands in for the kit's src/prim/chan.c
 LAB_SAN=""
 LAB_EXPECT_FAIL="unbounded_keeps_fifo_order unbounded_send_never_waits
     unbounded_recv_waits_and_close_drains unbounded_many_senders_and_receivers

@@ -4,7 +4,7 @@
 LAB_TITLE="Backpressure you can count"
 LAB_TIME="45 min"
 LAB_FILES="chunk.c bound.c"     # what you edit; solution/ has the same names
-LAB_REPLACES="chunk.o"          # your chunk.c stands in for the kit's src/chunk.c
+LAB_REPLACES="chunk.o"          # your chunk.c stands in for the kit's src/core/chunk.c
 LAB_SAN=""
 LAB_EXPECT_FAIL="counts_follow_new_and_free counts_exact_under_threads peak_sees_every_thread
     peak_never_lost_in_a_race bound_reached_never_exceeded_slow_writer bound_holds_with_a_slow_stage unbounded_goes_past_the_bound"

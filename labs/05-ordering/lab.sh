@@ -4,7 +4,7 @@
 LAB_TITLE="Ordering with a bounded window"
 LAB_TIME="60 min"
 LAB_FILES="reorder.c"       # what you edit; solution/ has the same names
-LAB_REPLACES="reorder.o"    # your file stands in for the kit's src/reorder.c
+LAB_REPLACES="reorder.o"    # your file stands in for the kit's src/core/reorder.c
 LAB_SAN=""
 LAB_EXPECT_FAIL="in_order_arrivals_come_out_at_once scrambled_arrivals_come_out_in_order
     admit_waits_for_the_window cancel_wakes_a_waiting_admit

@@ -11,7 +11,7 @@ LAB_EXPECT_FAIL="b/receiver_rechecks_after_wakeup c/count_stays_true_after_unloc
     e/close_wakes_every_receiver e/close_wakes_every_sender f/wakeup_reaches_a_waiting_sender
     answers/every_variant_has_a_verdict answers/verdicts_are_right"
 LAB_TRY='Every variant now passes every forced interleaving under ThreadSanitizer.
-Compare your fixes with the kit'"'"'s src/chan.c, which has none of these bugs:
+Compare your fixes with the kit'"'"'s src/prim/chan.c, which has none of these bugs:
 which of its comments would have warned you about each one?'
 
 lab_build() {

@@ -39,7 +39,7 @@ int command_process(const struct options *o)
     /* Before any thread exists, so that every thread inherits the mask. */
     signals_block();
     struct job job;
-    int rc = job_open(&job, o, b);
+    int rc = job_open(&job, o, backend_for_job(b));
     if (rc != 0)
         return rc;
     if (signals_watch_start(&job) != 0) {

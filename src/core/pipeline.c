@@ -5,7 +5,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 int pipeline_worker_init(struct job *job, struct worker *w, unsigned id)
@@ -24,42 +23,6 @@ void pipeline_worker_done(struct job *job, struct worker *w)
         job->metrics->worker[w->id] = w->stats;
     stage_runner_free(w->runner);
     w->runner = NULL;
-}
-
-unsigned worker_pool_start(struct worker_pool *pool, struct job *job, unsigned n,
-                           void *(*fn)(void *slot), void *shared)
-{
-    pool->job = job;
-    pool->slot = xcalloc(n ? n : 1, sizeof *pool->slot);
-    pool->count = n;
-    pool->started = 0;
-    for (unsigned i = 0; i < n; i++) {
-        struct worker_slot *s = &pool->slot[i];
-        s->shared = shared;
-        if (pipeline_worker_init(job, &s->w, i) != 0)
-            break;
-        if (pthread_create(&s->thread, NULL, fn, s) != 0) {
-            pipeline_worker_done(job, &s->w);
-            job_fail(job, EX_OSERR, "cannot start worker thread %u", i);
-            break;
-        }
-        s->started = true;
-        pool->started++;
-    }
-    return pool->started;
-}
-
-void worker_pool_join(struct worker_pool *pool)
-{
-    for (unsigned i = 0; i < pool->count; i++) {
-        struct worker_slot *s = &pool->slot[i];
-        if (!s->started)
-            continue;
-        pthread_join(s->thread, NULL);
-        pipeline_worker_done(pool->job, &s->w);
-    }
-    free(pool->slot);
-    pool->slot = NULL;
 }
 
 int pipeline_read(struct job *job, struct chunk **out)

@@ -2,7 +2,6 @@
  * job.c — setting up a run, failing it, and tearing it down. See job.h.
  */
 #include "job.h"
-#include "backend.h"
 #include "keys.h"
 #include "monitor.h"
 #include "util.h"
@@ -172,7 +171,7 @@ static int job_open_files(struct job *job, const struct options *opt,
 /* Tokens, reorder window and metrics: the parts threads share. */
 static int job_make_shared(struct job *job, const struct options *opt)
 {
-    struct metrics *m = metrics_new(job->backend->name, opt->workers);
+    struct metrics *m = metrics_new(job->backend.name, opt->workers);
     job->metrics = m;
     /* --metrics none turns off what costs per event (histograms); the
      * counters channels keep anyway stay on. */
@@ -185,7 +184,7 @@ static int job_make_shared(struct job *job, const struct options *opt)
     if (!job->ordered)
         return 0;
     /* The legacy backend holds the whole file anyway: its window is the file. */
-    uint64_t window = job->backend->reads_whole_input_first
+    uint64_t window = job->backend.reads_whole_input_first
                           ? reader_chunk_count(&job->reader) : options_window(opt);
     if (reorder_init(&job->reorder, window) != 0) {
         tokens_destroy(&job->cpu_tokens);
@@ -195,7 +194,7 @@ static int job_make_shared(struct job *job, const struct options *opt)
     return 0;
 }
 
-int job_open(struct job *job, const struct options *opt, const struct backend *backend)
+int job_open(struct job *job, const struct options *opt, struct job_backend backend)
 {
     memset(job, 0, sizeof *job);
     job->opt = opt;
@@ -296,7 +295,7 @@ static int job_finish_trace(struct job *job, bool write)
         return 0;
     int rc = 0;
     if (write)
-        rc = trace_write(job->trace, job->opt->trace, job->backend->name, job->metrics->workers);
+        rc = trace_write(job->trace, job->opt->trace, job->backend.name, job->metrics->workers);
     trace_free(job->trace);
     free(job->trace);
     job->trace = NULL;
@@ -349,8 +348,8 @@ int job_run(struct job *job)
     int rc = monitor_start(&mon, job);
     if (rc != 0)
         job_fail(job, rc, "cannot start the run");
-    else if (job->backend->run(job) != 0 && !job_failed(job))
-        job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend->name);
+    else if (job->backend.run(job) != 0 && !job_failed(job))
+        job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend.name);
     m->end_ns = now_ns();
 
     rc = job_finish_output(job);

@@ -32,31 +32,6 @@ int pipeline_worker_init(struct job *job, struct worker *w, unsigned id);
 /* Fold the worker's counters into the job's metrics and free its runner. */
 void pipeline_worker_done(struct job *job, struct worker *w);
 
-/* A pool of threads that each own a struct worker: the tiny thread layer the
- * concurrent backends share. fn runs in each thread with its slot, whose
- * `shared` points at the backend's own state. */
-struct worker_slot {
-    struct worker w;
-    void *shared;
-    pthread_t thread;
-    bool started;
-};
-
-struct worker_pool {
-    struct job *job;
-    struct worker_slot *slot;        /* [count] */
-    unsigned count;
-    unsigned started;
-};
-
-/* Start up to n threads. If one cannot start, the job fails (its abort hooks
- * wake the threads already running) and the rest are not started. Returns the
- * number started. */
-unsigned worker_pool_start(struct worker_pool *pool, struct job *job, unsigned n,
-                           void *(*fn)(void *slot), void *shared);
-/* Join every started thread and fold its counters into the metrics. */
-void worker_pool_join(struct worker_pool *pool);
-
 /* 1 with *out set, 0 at the end of the input, -1 if the job failed. */
 int pipeline_read(struct job *job, struct chunk **out);
 

@@ -33,7 +33,17 @@
 
 #define JOB_MAX_HOOKS 16
 
-struct backend;
+struct job;
+
+/* What the job needs from the backend that runs it. The core knows no backend
+ * (backends/backend.h builds on the core, not the other way round): whoever
+ * starts a job hands it these, copied from the backend it chose
+ * (backend_for_job). */
+struct job_backend {
+    const char *name;               /* for the metrics and the trace */
+    bool reads_whole_input_first;   /* the legacy design: its reorder window is the file */
+    int (*run)(struct job *job);    /* moves every chunk; backend.h says how */
+};
 
 struct job_hook {
     void (*fn)(void *arg);
@@ -42,7 +52,7 @@ struct job_hook {
 
 struct job {
     const struct options *opt;
-    const struct backend *backend;
+    struct job_backend backend;
 
     struct stage_list stages;
     struct stage_keys keys;           /* key material: wiped at the end */
@@ -94,7 +104,7 @@ void job_abort_close_chan(void *chan);
 /* Set up a job: parse stages, get the key, open the input and the output,
  * make the tokens, the reorder window and the metrics. Returns 0 or an EX_
  * code after printing why; on failure nothing is left open. */
-int job_open(struct job *job, const struct options *opt, const struct backend *backend);
+int job_open(struct job *job, const struct options *opt, struct job_backend backend);
 
 /* Run the backend, then finish the output (or remove it on failure), fill in
  * the metrics and print them if asked. Returns the exit code; a failure's
