@@ -143,6 +143,8 @@ static void cli_usage(FILE *out)
                  "A concurrent file-processing pipeline to run, measure and compare.\n\ncommands:\n");
     for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
         fprintf(out, "  %-22s %s\n", cli_commands[i].usage, cli_commands[i].summary);
+    fprintf(out, "\nIN or OUT `-` is standard input or output; an existing OUT is replaced only "
+                 "with --force.\n");
     fprintf(out, "\n`pipelab COMMAND --help` lists a command's options; `pipelab --help-all` "
                  "lists every option.\n");
 }

@@ -228,18 +228,17 @@ static int output_conflict(const struct output_file *w, const struct output_file
     return EX_USAGE;
 }
 
-#define OUTPUT_MAX_FILES 8
-
 int output_check_files(const char *const reads[], size_t nreads,
                        const char *const writes[], const unsigned flags[], size_t nwrites)
 {
-    struct output_file *f = xmalloc(OUTPUT_MAX_FILES * sizeof *f);
+    /* Owned here, freed below. */
+    struct output_file *f = xmalloc((nreads + nwrites + 1) * sizeof *f);
     size_t n = 0, first_write;
-    for (size_t i = 0; i < nreads && n < OUTPUT_MAX_FILES; i++)
+    for (size_t i = 0; i < nreads; i++)
         if (reads[i] != NULL)
             output_describe(&f[n++], reads[i], false);
     first_write = n;
-    for (size_t i = 0; i < nwrites && n < OUTPUT_MAX_FILES; i++)
+    for (size_t i = 0; i < nwrites; i++)
         if (writes[i] != NULL)
             output_describe(&f[n++], writes[i], true);
     int rc = 0;
