@@ -286,7 +286,7 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
     out->temp_path = out->to_stdout ? output_private_name("stdout") : output_temp_name(final_path);
     int fd = mkstemp(out->temp_path);
     if (fd < 0 || output_track(out->temp_path) != 0) {
-        warnx_msg("cannot create %s: %s", final_path,
+        warnx_msg("cannot create %s: %s", output_shown(final_path, out->to_stdout),
                   fd < 0 ? strerror(errno) : "too many outputs, or too long a name");
         if (fd >= 0) {
             close(fd);
@@ -299,7 +299,8 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
     }
     pthread_once(&umask_once, output_read_umask);
     if (fchmod(fd, mode & ~process_umask) != 0 || (out->file = fdopen(fd, "wb")) == NULL) {
-        warnx_msg("cannot create %s: %s", final_path, strerror(errno));
+        warnx_msg("cannot create %s: %s", output_shown(final_path, out->to_stdout),
+                  strerror(errno));
         close(fd);
         output_abort(out);
         return EX_CANTCREAT;
