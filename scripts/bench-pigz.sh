@@ -25,9 +25,9 @@ seconds() { # seconds CMD... : wall time of one run
     s=$(date +%s.%N); "$@"; e=$(date +%s.%N); calc "$e - $s"
 }
 run_pigz()    { pigz -p 2 -6 -b 8192 -c "$in" >"$dir/out.gz"; }
-run_bounded() { "$pipelab" process "$in" "$dir/out.plab" --backend bounded --workers 2 \
+run_bounded() { "$pipelab" process "$in" "$dir/out.plab" --force --backend bounded --workers 2 \
                     --level 6 --key-file "$key" --no-progress "$@"; }
-run_serial()  { "$pipelab" process "$in" "$dir/out.plab" --backend serial --level 6 \
+run_serial()  { "$pipelab" process "$in" "$dir/out.plab" --force --backend serial --level 6 \
                     --key-file "$key" --no-progress; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

@@ -20,7 +20,7 @@ ratios=""
 for r in $(seq 1 "$rounds"); do
     base=$("$deflate" "$in" "$dir/out.z" 6)
     start=$(date +%s.%N)
-    "$pipelab" process "$in" "$dir/out.plab" --backend serial --level 6 \
+    "$pipelab" process "$in" "$dir/out.plab" --force --backend serial --level 6 \
         --stages compress,encrypt --key-file "$dir/bench.key"
     end=$(date +%s.%N)
     ours=$(calc "$end - $start")

@@ -116,7 +116,7 @@ if wanted timeline-bounded.csv timeline || wanted timeline-mutex.csv timeline ||
     meta_now=$data/timeline.meta
     in=$(input 48M)
     for b in mutex bounded unbounded; do
-        record "$data/timeline.meta" "$pipelab" process "$in" "$inputs/out-$b" --backend $b \
+        record "$data/timeline.meta" "$pipelab" process "$in" "$inputs/out-$b" --force --backend $b \
             --stages compress --level 1 --workers 2 --channel-depth 4 --writer-delay-us $slow \
             --timeline "$data/timeline-$b.csv"
     done
@@ -129,7 +129,7 @@ for b in bounded mutex; do
         "16 MiB text; compress (level 1); 1 MiB chunks; 2 workers; depth 4; writer delay $((slow / 1000)) ms/chunk"
     meta_now=$data/trace-$b.meta
     in=$(input 16M)
-    record "$data/trace-$b.meta" "$pipelab" process "$in" "$inputs/out-$b" --backend $b \
+    record "$data/trace-$b.meta" "$pipelab" process "$in" "$inputs/out-$b" --force --backend $b \
         --stages compress --level 1 --workers 2 --channel-depth 4 --writer-delay-us $slow \
         --trace "$data/trace-$b.json"
     done_step "trace-$b.json"

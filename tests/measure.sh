@@ -36,12 +36,12 @@ check "metrics csv has a header and a row" test "$(wc -l <m.csv)" -eq 2
 check "--metrics bogus is refused" sh -c "! '$P' process in.bin o3 --metrics bogus --key-file k"
 
 # --timeline: a CSV with its header and at least two rows.
-"$P" process in.bin o --timeline tl.csv --writer-delay-us 2000 --stages compress --chunk-size 64K
+"$P" process in.bin o --force --timeline tl.csv --writer-delay-us 2000 --stages compress --chunk-size 64K
 check "timeline has its header" grep -q '^time_s,rss_kib,chunks_in_flight,bytes_in_flight,cpu_queue_depth,writer_queue_depth' tl.csv
 check "timeline has rows" test "$(wc -l <tl.csv)" -ge 3
 
 # --trace: JSON, one read/process/write span per chunk.
-"$P" process in.bin o --trace tr.json --stages compress --chunk-size 256K --workers 2
+"$P" process in.bin o --force --trace tr.json --stages compress --chunk-size 256K --workers 2
 chunks=12
 check "trace parses as JSON" python3 -m json.tool tr.json
 for span in read process write; do

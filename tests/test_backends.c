@@ -193,6 +193,7 @@ static void lab_options(const struct lab *lab, struct options *o, const char *ba
     options_defaults(o);
     o->in = lab->in;
     o->out = lab->out;
+    o->force = true;                /* each run replaces the previous run's output */
     o->backend = backend;
     o->workers = workers;
     o->channel_depth = depth;

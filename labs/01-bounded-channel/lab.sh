@@ -11,8 +11,8 @@ LAB_EXPECT_FAIL="fifo_every_capacity send_waits_while_full recv_waits_while_empt
     close_wakes_blocked_senders many_senders_and_receivers woken_receivers_check_again
     real_pipeline_runs_on_your_channel"
 LAB_TRY='Your channel now carries the real pipeline. Try it:
-    build/labs/01/pipelab gen /tmp/in.txt --size 64M
-    build/labs/01/pipelab process --stages compress --backend bounded --channel-depth 4 --metrics table /tmp/in.txt /tmp/out.plab
+    build/labs/01/pipelab gen --force /tmp/in.txt --size 64M
+    build/labs/01/pipelab process --force --stages compress --backend bounded --channel-depth 4 --metrics table /tmp/in.txt /tmp/out.plab
 and run it again under ThreadSanitizer: make lab N=1 RACE=1'
 
 lab_build() {

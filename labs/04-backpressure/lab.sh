@@ -9,8 +9,8 @@ LAB_SAN=""
 LAB_EXPECT_FAIL="counts_follow_new_and_free counts_exact_under_threads peak_sees_every_thread
     peak_never_lost_in_a_race bound_reached_never_exceeded_slow_writer bound_holds_with_a_slow_stage unbounded_goes_past_the_bound"
 LAB_TRY='build/labs/04/pipelab counts with your code. Check your bound by hand:
-    build/labs/04/pipelab gen /tmp/in.txt --size 64M
-    build/labs/04/pipelab process --stages compress --backend bounded --channel-depth 8 --workers 4 --writer-delay-us 2000 --metrics table /tmp/in.txt /tmp/out.plab | grep peak
+    build/labs/04/pipelab gen --force /tmp/in.txt --size 64M
+    build/labs/04/pipelab process --force --stages compress --backend bounded --channel-depth 8 --workers 4 --writer-delay-us 2000 --metrics table /tmp/in.txt /tmp/out.plab | grep peak
 and see the figure move with --channel-depth and --workers.'
 
 lab_build() {

@@ -10,10 +10,10 @@ LAB_EXPECT_FAIL="in_order_arrivals_come_out_at_once scrambled_arrivals_come_out_
     admit_waits_for_the_window cancel_wakes_a_waiting_admit
     window_bounds_memory_under_adversarial_delays real_pipeline_writes_in_order"
 LAB_TRY='build/labs/05/pipelab orders chunks with your window. What does order cost?
-    build/labs/05/pipelab gen /tmp/in.txt --size 128M
-    build/labs/05/pipelab process --stages compress --backend bounded --workers 4 --metrics table /tmp/in.txt /tmp/out.plab
-    build/labs/05/pipelab process --stages compress --backend bounded --workers 4 --ordered --window 2 --metrics table /tmp/in.txt /tmp/out.plab
-    build/labs/05/pipelab process --stages compress --backend bounded --workers 4 --ordered --window 64 --metrics table /tmp/in.txt /tmp/out.plab'
+    build/labs/05/pipelab gen --force /tmp/in.txt --size 128M
+    build/labs/05/pipelab process --force --stages compress --backend bounded --workers 4 --metrics table /tmp/in.txt /tmp/out.plab
+    build/labs/05/pipelab process --force --stages compress --backend bounded --workers 4 --ordered --window 2 --metrics table /tmp/in.txt /tmp/out.plab
+    build/labs/05/pipelab process --force --stages compress --backend bounded --workers 4 --ordered --window 64 --metrics table /tmp/in.txt /tmp/out.plab'
 
 lab_build() {
     check_binary check -- check.c reorder.c

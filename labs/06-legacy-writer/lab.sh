@@ -9,8 +9,8 @@ LAB_SAN=""
 LAB_EXPECT_FAIL="lock_wait_and_hold_are_measured nothing_is_compressed_under_the_lock"
 LAB_TRY='build/labs/06/pipelab --backend mutex runs your legacy writer. Compare the lock
 figures before and after your fix (git stash / git stash pop, or keep a copy):
-    build/labs/06/pipelab gen /tmp/in.txt --size 64M
-    build/labs/06/pipelab process --stages compress --backend mutex --workers 8 --metrics table /tmp/in.txt /tmp/out.plab | grep -E "lock|throughput"
+    build/labs/06/pipelab gen --force /tmp/in.txt --size 64M
+    build/labs/06/pipelab process --force --stages compress --backend mutex --workers 8 --metrics table /tmp/in.txt /tmp/out.plab | grep -E "lock|throughput"
     build/labs/06/pipelab compare --stages compress --workers 8 /tmp/in.txt'
 
 lab_build() {

@@ -10,9 +10,9 @@ LAB_CHECK_TIMEOUT=15                   # a check takes ~1 s: after 15 s it has h
 LAB_EXPECT_FAIL="worker_failure_stops_everything writer_failure_stops_everything
     reader_failure_stops_everything failure_at_the_first_chunk failure_with_unbounded_channels"
 LAB_TRY='build/labs/07/pipelab runs your pipeline. Make it fail, and interrupt it:
-    build/labs/07/pipelab gen /tmp/in.txt --size 256M
-    build/labs/07/pipelab process --stages compress --fail-at-chunk 20 --writer-delay-us 2000 /tmp/in.txt /tmp/out.plab; echo "exit $?"; ls /tmp/out.plab
-    build/labs/07/pipelab process --stages compress --writer-delay-us 2000 /tmp/in.txt /tmp/out.plab   # press Ctrl-C'
+    build/labs/07/pipelab gen --force /tmp/in.txt --size 256M
+    build/labs/07/pipelab process --force --stages compress --fail-at-chunk 20 --writer-delay-us 2000 /tmp/in.txt /tmp/out.plab; echo "exit $?"; ls /tmp/out.plab
+    build/labs/07/pipelab process --force --stages compress --writer-delay-us 2000 /tmp/in.txt /tmp/out.plab   # press Ctrl-C'
 
 lab_build() {
     # --wrap: pipelab's calls to writer_put and reader_next go through the

@@ -137,6 +137,10 @@ int command_bench(const struct options *o)
 {
     struct bench_plan plan;
     int rc = bench_plan_make(o, &plan);
+    const char *reads[] = { o->in, o->key_file }, *writes[] = { o->csv };
+    const unsigned flags[] = { OUTPUT_REPLACE | OUTPUT_DASH };
+    if (rc == 0)
+        rc = output_check_files(reads, 2, writes, flags, 1);
     if (rc != 0)
         return rc;
     struct options base = *o;
@@ -150,7 +154,7 @@ int command_bench(const struct options *o)
     struct output csv;
     FILE *out = stdout;
     if (o->csv != NULL) {
-        if ((rc = output_open(&csv, o->csv, 0644, false)) != 0) {
+        if ((rc = output_open(&csv, o->csv, 0644, flags[0])) != 0) {
             sweep_cleanup(dir);
             return rc;
         }

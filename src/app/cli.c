@@ -48,6 +48,8 @@ static const struct cli_option cli_options[] = {
       "container (default) or gzip (compress stage only, always ordered)" },
     { "key-file", "FILE", T_STRING, F(key_file), 0, 0, C_RUNS | C_RESTORE | C_VERIFY,
       "32-byte key from `pipelab keygen` (or set PIPELAB_PASSPHRASE)" },
+    { "force", NULL, T_FLAG, F(force), 0, 0, C_PROCESS | C_RESTORE | C_GEN,
+      "replace OUT if it exists (a regular file only: never a device, FIFO or link)" },
     { "sync", NULL, T_FLAG, F(sync), 0, 0, C_PROCESS | C_RESTORE,
       "fsync the output before renaming it into place" },
     { "workers", "N", T_UINT, F(workers), 1, OPTIONS_MAX_WORKERS, C_ONE,
@@ -141,6 +143,8 @@ static void cli_usage(FILE *out)
                  "A concurrent file-processing pipeline to run, measure and compare.\n\ncommands:\n");
     for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
         fprintf(out, "  %-22s %s\n", cli_commands[i].usage, cli_commands[i].summary);
+    fprintf(out, "\nIN or OUT `-` is standard input or output; an existing OUT is replaced only "
+                 "with --force.\n");
     fprintf(out, "\n`pipelab COMMAND --help` lists a command's options; `pipelab --help-all` "
                  "lists every option.\n");
 }

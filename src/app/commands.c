@@ -36,15 +36,27 @@ int command_process(const struct options *o)
         warnx_msg("--window is the reorder window: it needs --ordered");
         return EX_USAGE;
     }
+    int rc = job_check_files(o); /* a refusal comes before waiting for stdin */
+    if (rc != 0)
+        return rc;
+    /* "-": standard input, read whole into a private file first (the reader
+     * needs the size up front). Before signals are blocked, so that Ctrl-C
+     * while it waits for a terminal or a pipe still stops it. */
+    struct options run = *o;
+    char *spool = NULL;
+    if (output_is_dash(o->in) && (rc = output_spool_stdin(&spool)) != 0)
+        return rc;
+    if (spool != NULL)
+        run.in = spool;
     /* Before any thread exists, so that every thread inherits the mask. */
     signals_block();
     struct job job;
-    int rc = job_open(&job, o, backend_for_job(b));
+    rc = job_open(&job, &run, backend_for_job(b));
+    output_spool_remove(spool); /* the reader holds it open */
     if (rc != 0)
         return rc;
     if (signals_watch_start(&job) != 0) {
         warnx_msg("cannot start the signal watcher");
-        writer_abort(&job.writer);
         job_close(&job);
         return EX_OSERR;
     }
@@ -78,7 +90,9 @@ int command_gen(const struct options *o)
         warnx_msg("gen needs --size SIZE (for example --size 64M)");
         return EX_USAGE;
     }
-    return gen_write_file(o->in, o->kind, o->seed, o->size);
+    /* gen reads no file: output_open's own check of OUT is all there is. */
+    return gen_write_file(o->in, o->kind, o->seed, o->size,
+                          OUTPUT_DASH | (o->force ? OUTPUT_REPLACE : 0));
 }
 
 int command_keygen(const struct options *o)

@@ -85,7 +85,7 @@ static void compare_title(const struct options *o, const char *input)
 static int compare_write_csv(const char *path, struct sweep_result *r, int n)
 {
     struct output out;
-    int rc = output_open(&out, path, 0644, false);
+    int rc = output_open(&out, path, 0644, OUTPUT_REPLACE | OUTPUT_DASH);
     if (rc != 0)
         return rc;
     fprintf(out.file, "%s\n", r[0].header);
@@ -103,6 +103,12 @@ int command_compare(const struct options *o)
 {
     char names[COMPARE_MAX][32], dir[256], input[300], key[300];
     int n, rc = compare_backends(o->backends, names, &n);
+    /* The table is on standard output: --csv must be another file, and no
+     * file this run reads. */
+    const char *reads[] = { o->in, o->key_file }, *writes[] = { "-", o->csv };
+    const unsigned flags[] = { OUTPUT_DASH, OUTPUT_REPLACE | OUTPUT_DASH };
+    if (rc == 0)
+        rc = output_check_files(reads, 2, writes, flags, 2);
     if (rc != 0)
         return rc;
     if ((rc = sweep_prepare(o, dir, input, key)) != 0)

@@ -44,6 +44,7 @@ static void sweep_args(struct arglist *a, const struct options *o, const char *b
     arg_add(a, "process");
     arg_add(a, "%s", input);
     arg_add(a, "%s/out", dir);
+    arg_add(a, "--force");          /* each run replaces the previous run's output */
     arg_add(a, "--backend=%s", backend);
     arg_add(a, "--stages=%s", o->stages);
     arg_add(a, "--level=%u", o->level);
@@ -198,7 +199,7 @@ int sweep_prepare(const struct options *o, char dir[256], char input[300], char 
     } else {
         snprintf(input, 300, "%s/input", dir);
         if (rc == 0)
-            rc = gen_write_file(input, GEN_TEXT, o->seed, o->size);
+            rc = gen_write_file(input, GEN_TEXT, o->seed, o->size, 0);
     }
     if (rc != 0)
         sweep_cleanup(dir);

@@ -125,33 +125,52 @@ static int job_get_key(struct job *job, const struct options *opt, struct contai
     return key_from_passphrase(pass, h->salt, h->opslimit, h->memlimit, job->keys.key);
 }
 
-/* Every file a run writes must differ from every file it reads and from
- * each other: the temporary-and-rename would silently replace the other. */
-static int job_check_paths(const struct options *opt)
+static bool job_metrics_to_stdout(const struct options *opt)
+{
+    return strcmp(opt->metrics, "none") != 0 && opt->metrics_out == NULL;
+}
+
+static unsigned job_out_flags(const struct options *opt)
+{
+    return OUTPUT_DASH | (opt->sync ? OUTPUT_SYNC : 0) | (opt->force ? OUTPUT_REPLACE : 0);
+}
+
+/* Reports are regenerated freely; OUT is replaced only with --force. */
+#define JOB_REPORT_FLAGS (OUTPUT_DASH | OUTPUT_REPLACE)
+
+int job_check_files(const struct options *opt)
 {
     const char *reads[] = { opt->in, opt->key_file };
-    const char *writes[] = { opt->out, opt->metrics_out, opt->trace, opt->timeline };
-    size_t nr = sizeof reads / sizeof reads[0], nw = sizeof writes / sizeof writes[0];
-    for (size_t w = 0; w < nw; w++) {
-        for (size_t r = 0; writes[w] != NULL && r < nr; r++) {
-            if (reads[r] != NULL && output_is_input(writes[w], reads[r])) {
-                if (strcmp(writes[w], reads[r]) == 0)
-                    warnx_msg("refusing to write %s: this run reads it", writes[w]);
-                else
-                    warnx_msg("refusing to write %s: it is the same file as %s, which this "
-                              "run reads", writes[w], reads[r]);
-                return EX_USAGE;
-            }
-        }
-        for (size_t v = w + 1; writes[w] != NULL && v < nw; v++) {
-            if (writes[v] != NULL && (strcmp(writes[w], writes[v]) == 0 ||
-                                      output_is_input(writes[w], writes[v]))) {
-                warnx_msg("%s is named for two outputs; choose two names", writes[w]);
-                return EX_USAGE;
-            }
-        }
-    }
-    return 0;
+    /* Metrics printed on standard output count as a write of "-". */
+    const char *writes[] = { opt->out, job_metrics_to_stdout(opt) ? "-" : opt->metrics_out,
+                             opt->trace, opt->timeline };
+    const unsigned flags[] = { job_out_flags(opt), JOB_REPORT_FLAGS, JOB_REPORT_FLAGS,
+                               JOB_REPORT_FLAGS };
+    return output_check_files(reads, sizeof reads / sizeof reads[0], writes, flags,
+                              sizeof writes / sizeof writes[0]);
+}
+
+/* Remove every output not committed (each abort is a no-op on one that was
+ * never opened or is already done). */
+static void job_abort_outputs(struct job *job)
+{
+    writer_abort(&job->writer);
+    output_abort(&job->metrics_out);
+    output_abort(&job->trace_out);
+    output_abort(&job->timeline_out);
+}
+
+/* The reports: opened now, so that a bad path fails before any work. */
+static int job_open_reports(struct job *job, const struct options *opt)
+{
+    int rc = 0;
+    if (opt->metrics_out != NULL)
+        rc = output_open(&job->metrics_out, opt->metrics_out, 0644, JOB_REPORT_FLAGS);
+    if (rc == 0 && opt->trace != NULL)
+        rc = output_open(&job->trace_out, opt->trace, 0644, JOB_REPORT_FLAGS);
+    if (rc == 0 && opt->timeline != NULL)
+        rc = output_open(&job->timeline_out, opt->timeline, 0644, JOB_REPORT_FLAGS);
+    return rc;
 }
 
 static int job_open_files(struct job *job, const struct options *opt,
@@ -162,9 +181,13 @@ static int job_open_files(struct job *job, const struct options *opt,
     if (rc != 0)
         return rc;
     rc = writer_open(&job->writer, opt->out, job->gzip ? WRITER_GZIP : WRITER_CONTAINER,
-                     header, job->encrypted ? &job->keys : NULL, opt->sync);
-    if (rc != 0)
+                     header, job->encrypted ? &job->keys : NULL, job_out_flags(opt));
+    if (rc == 0)
+        rc = job_open_reports(job, opt);
+    if (rc != 0) {
+        job_abort_outputs(job);
         reader_close(&job->reader);
+    }
     return rc;
 }
 
@@ -214,7 +237,7 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
     uint8_t header[CONTAINER_HEADER_BYTES];
     int rc = job_parse_stages(job, opt);
     if (rc == 0)
-        rc = job_check_paths(opt);
+        rc = job_check_files(opt);
     if (rc == 0)
         rc = job_get_key(job, opt, &h);
     if (rc != 0)
@@ -236,7 +259,7 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
         goto fail;
     rc = job_make_shared(job, opt);
     if (rc != 0) {
-        writer_abort(&job->writer);
+        job_abort_outputs(job);
         reader_close(&job->reader);
         goto fail;
     }
@@ -253,6 +276,7 @@ fail:
 
 void job_close(struct job *job)
 {
+    job_abort_outputs(job);
     reader_close(&job->reader);
     if (job->ordered) {
         job_forget_abort(job, &job->reorder);
@@ -266,43 +290,40 @@ void job_close(struct job *job)
     pthread_mutex_destroy(&job->fail_lock);
 }
 
-static int job_report(struct job *job)
+/* Write the reports of a good run into their temporaries. */
+static void job_write_reports(struct job *job)
 {
     const struct options *opt = job->opt;
-    if (strcmp(opt->metrics, "none") == 0)
+    if (job->metrics_out.file != NULL)
+        metrics_report(job->metrics, opt->metrics, job->metrics_out.file);
+    if (job->trace_out.file != NULL)
+        trace_write(job->trace, job->trace_out.file, job->backend.name, job->metrics->workers);
+}
+
+/* Metrics asked for without --metrics-out: on standard output, once the
+ * output is in place (OUT is then not "-": job_check_files). */
+static int job_print_metrics(struct job *job)
+{
+    if (!job_metrics_to_stdout(job->opt))
         return 0;
-    FILE *out = stdout;
-    if (opt->metrics_out != NULL && (out = fopen(opt->metrics_out, "w")) == NULL) {
-        warnx_msg("cannot create %s: %s", opt->metrics_out, strerror(errno));
-        return EX_CANTCREAT;
-    }
-    metrics_report(job->metrics, opt->metrics, out);
-    if (out == stdout && (fflush(stdout) != 0 || ferror(stdout))) {
+    metrics_report(job->metrics, job->opt->metrics, stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
         warnx_msg("cannot write the metrics to standard output: %s", strerror(errno));
-        return EX_IOERR;
-    }
-    if (out != stdout && fclose(out) != 0) {
-        warnx_msg("cannot write %s: %s", opt->metrics_out, strerror(errno));
         return EX_IOERR;
     }
     return 0;
 }
 
-/* Write the trace file if the run succeeded; free the trace either way. */
-static int job_finish_trace(struct job *job, bool write)
+static void job_free_trace(struct job *job)
 {
     if (job->trace == NULL)
-        return 0;
-    int rc = 0;
-    if (write)
-        rc = trace_write(job->trace, job->opt->trace, job->backend.name, job->metrics->workers);
+        return;
     trace_free(job->trace);
     free(job->trace);
     job->trace = NULL;
-    return rc;
 }
 
-/* After the backend: commit the output, or remove it if anything went wrong. */
+/* After the backend: finish the output, or remove it if anything went wrong. */
 static int job_finish_output(struct job *job)
 {
     if (job_failed(job)) {
@@ -353,14 +374,19 @@ int job_run(struct job *job)
     m->end_ns = now_ns();
 
     rc = job_finish_output(job);
-    int monitor_rc = monitor_stop(&mon, rc == 0); /* the timeline only of a good run */
-    if (rc == 0)
-        rc = monitor_rc;
-    int trace_rc = job_finish_trace(job, rc == 0);
-    if (rc == 0)
-        rc = trace_rc;
+    monitor_stop(&mon);
     job_collect_metrics(job);
+    if (rc == 0) {
+        job_write_reports(job);
+        /* All or none, OUT last: it replaces an older file only when every
+         * report is in place. */
+        struct output *const outs[] = { &job->metrics_out, &job->trace_out,
+                                        &job->timeline_out, &job->writer.out };
+        rc = output_commit_all(outs, sizeof outs / sizeof outs[0]);
+    }
+    job_abort_outputs(job); /* after a failure: the reports too */
+    job_free_trace(job);
     if (rc == 0)
-        rc = job_report(job);
+        rc = job_print_metrics(job);
     return rc;
 }

@@ -70,6 +70,9 @@ struct job {
     atomic_uint_fast64_t bytes_read;     /* for the monitor: updated per chunk */
     atomic_uint_fast64_t bytes_written;
     struct trace *trace;              /* NULL unless --trace */
+    /* The reports, opened with the output before the run and committed with
+     * it after (all or none); unopened ones stay all zero. */
+    struct output metrics_out, trace_out, timeline_out;
 
     pthread_mutex_t fail_lock;        /* guards the first failure's message */
     pthread_mutex_t hook_lock;        /* guards hooks, held while they run */
@@ -101,17 +104,26 @@ void job_forget_abort(struct job *job, void *arg);
 /* Hooks for the kit's primitives. */
 void job_abort_close_chan(void *chan);
 
-/* Set up a job: parse stages, get the key, open the input and the output,
- * make the tokens, the reorder window and the metrics. Returns 0 or an EX_
- * code after printing why; on failure nothing is left open. */
+/* Check every file a run writes against those it reads and each other, and
+ * OUT against --force (output_check_files). Returns 0 or an EX_ code after
+ * printing why. job_open does it too; command_process calls it before it
+ * reads standard input. */
+int job_check_files(const struct options *opt);
+
+/* Set up a job: parse stages, get the key, open the input, the output and
+ * the report files, make the tokens, the reorder window and the metrics.
+ * Returns 0 or an EX_ code after printing why; on failure nothing is left
+ * open. */
 int job_open(struct job *job, const struct options *opt, struct job_backend backend);
 
-/* Run the backend, then finish the output (or remove it on failure), fill in
- * the metrics and print them if asked. Returns the exit code; a failure's
- * message has been printed. The metrics stay readable until job_close. */
+/* Run the backend, then fill in the metrics, write the reports and commit
+ * the output with them (or remove them all on failure); print the metrics on
+ * standard output if asked. Returns the exit code; a failure's message has
+ * been printed. The metrics stay readable until job_close. */
 int job_run(struct job *job);
 
-/* Free everything the job holds and wipe the key. */
+/* Free everything the job holds (removing outputs not committed) and wipe
+ * the key. */
 void job_close(struct job *job);
 
 #endif

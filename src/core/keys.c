@@ -34,10 +34,10 @@ int key_generate_file(const char *path)
         warnx_msg("%s already exists; refusing to overwrite a key", path);
         return EX_CANTCREAT;
     }
-    int rc = output_open(&out, path, 0600, true);
+    /* Without OUTPUT_REPLACE: never over a file, even one made meanwhile. */
+    int rc = output_open(&out, path, 0600, OUTPUT_SYNC);
     if (rc != 0)
         return rc;
-    out.no_clobber = true;
     randombytes_buf(key, sizeof key);
     rc = output_write(&out, key, sizeof key);
     sodium_memzero(key, sizeof key);

@@ -36,7 +36,7 @@ static void monitor_timeline_row(struct monitor *mon, uint64_t now)
 {
     struct job *job = mon->job;
     struct metrics *m = job->metrics;
-    int n = fprintf(mon->timeline_out.file, "%.3f,%ld,%lld,%lld,%zu,%zu,%llu,%llu\n",
+    fprintf(mon->timeline, "%.3f,%ld,%lld,%lld,%zu,%zu,%llu,%llu\n",
             (double)(now - mon->start_ns) / 1e9, monitor_rss_now_kb(),
             (long long)atomic_load(&job->inflight.chunks),
             (long long)atomic_load(&job->inflight.bytes),
@@ -44,9 +44,6 @@ static void monitor_timeline_row(struct monitor *mon, uint64_t now)
             metrics_queue_depth_now(m, &m->writer_queue),
             (unsigned long long)atomic_load(&job->bytes_read),
             (unsigned long long)atomic_load(&job->bytes_written));
-    /* errno now, not at the end: by then other calls have changed it. */
-    if (n < 0 && mon->timeline_errno == 0)
-        mon->timeline_errno = errno;
 }
 
 static void monitor_progress_bar(struct monitor *mon, uint64_t now, bool last)
@@ -120,24 +117,18 @@ int monitor_start(struct monitor *mon, struct job *job)
     const struct options *o = job->opt;
     memset(mon, 0, sizeof *mon);
     mon->job = job;
-    mon->timeline = o->timeline != NULL;
+    mon->timeline = job->timeline_out.file;
     mon->progress = o->progress && isatty(STDERR_FILENO);
     mon->start_ns = now_ns();
     mon->total_bytes = job->reader.size;
     if (!mon->timeline && !mon->progress)
         return 0;
     if (mon->timeline) {
-        int rc = output_open(&mon->timeline_out, o->timeline, 0644, false);
-        if (rc != 0)
-            return rc;
-        if (fprintf(mon->timeline_out.file, "time_s,rss_kib,chunks_in_flight,bytes_in_flight,"
-                    "cpu_queue_depth,writer_queue_depth,bytes_read,bytes_written\n") < 0)
-            mon->timeline_errno = errno;
+        fprintf(mon->timeline, "time_s,rss_kib,chunks_in_flight,bytes_in_flight,"
+                "cpu_queue_depth,writer_queue_depth,bytes_read,bytes_written\n");
     }
     if (monitor_init_sync(mon) != 0 ||
         pthread_create(&mon->thread, NULL, monitor_thread, mon) != 0) {
-        if (mon->timeline)
-            output_abort(&mon->timeline_out);
         warnx_msg("cannot start the monitor thread");
         return EX_OSERR;
     }
@@ -145,10 +136,10 @@ int monitor_start(struct monitor *mon, struct job *job)
     return 0;
 }
 
-int monitor_stop(struct monitor *mon, bool keep)
+void monitor_stop(struct monitor *mon)
 {
     if (!mon->running)
-        return 0;
+        return;
     pthread_mutex_lock(&mon->lock);
     mon->stop = true;
     pthread_cond_signal(&mon->wake);
@@ -157,17 +148,4 @@ int monitor_stop(struct monitor *mon, bool keep)
     pthread_cond_destroy(&mon->wake);
     pthread_mutex_destroy(&mon->lock);
     mon->running = false;
-    if (!mon->timeline)
-        return 0;
-    if (!keep) {
-        output_abort(&mon->timeline_out);
-        return 0;
-    }
-    if (ferror(mon->timeline_out.file)) {
-        warnx_msg("cannot write %s: %s", mon->job->opt->timeline,
-                  strerror(mon->timeline_errno ? mon->timeline_errno : EIO));
-        output_abort(&mon->timeline_out);
-        return EX_IOERR;
-    }
-    return output_commit(&mon->timeline_out);
 }

@@ -29,6 +29,7 @@ struct options {
     enum writer_format format;
     const char *key_file;
     bool sync;                      /* fsync the output before renaming it */
+    bool force;                     /* process, restore, gen: replace an existing OUT */
 
     /* process: how chunks move between threads */
     const char *backend;

@@ -58,10 +58,20 @@ static int restore_read(struct restore *r, void *buf, size_t n)
 static int restore_open_input(struct restore *r, const char *path)
 {
     struct stat st;
+    char *spool = NULL;
     r->in_path = path;
-    r->in = fopen(path, "rb");
+    /* "-": standard input, copied whole into a private file first, since
+     * the file is read twice. */
+    if (output_is_dash(path)) {
+        int rc = output_spool_stdin(&spool);
+        if (rc != 0)
+            return rc;
+    }
+    r->in = fopen(spool != NULL ? spool : path, "rb");
+    int open_errno = errno;
+    output_spool_remove(spool); /* open now: the name is not needed */
     if (r->in == NULL) {
-        warnx_msg("cannot open %s: %s", path, strerror(errno));
+        warnx_msg("cannot open %s: %s", path, strerror(open_errno));
         return EX_NOINPUT;
     }
     if (fstat(fileno(r->in), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -233,6 +243,13 @@ static int restore_rewind(struct restore *r)
     return fseeko(r->in, CONTAINER_HEADER_BYTES, SEEK_SET) == 0 ? 0 : EX_IOERR;
 }
 
+/* OUT may be "-"; chunks are written at their places (OUTPUT_SEEKS). */
+static unsigned restore_out_flags(const struct options *opt)
+{
+    return OUTPUT_DASH | OUTPUT_SEEKS | (opt->sync ? OUTPUT_SYNC : 0) |
+           (opt->force ? OUTPUT_REPLACE : 0);
+}
+
 /* Two passes: the first verifies the whole file and writes nothing, so a
  * damaged or hostile file never makes us write a byte (nor seek to where a
  * forged index points); the second, over a file now known to be sound,
@@ -242,7 +259,8 @@ static int restore_passes(struct restore *r, const struct options *opt, const ch
     int rc = restore_body(r);
     if (rc != 0 || out == NULL)
         return rc;
-    if ((rc = restore_rewind(r)) != 0 || (rc = output_open(&r->out, out, 0644, opt->sync)) != 0)
+    if ((rc = restore_rewind(r)) != 0 ||
+        (rc = output_open(&r->out, out, 0644, restore_out_flags(opt))) != 0)
         return rc;
     r->writing = true;
     rc = restore_body(r);
@@ -260,12 +278,11 @@ int restore_file(const struct options *opt, const char *in, const char *out)
     memset(&r, 0, sizeof r);
     r.final_index = -1;
     container_digest_init(&r.digest);
-    if (out != NULL && (output_is_input(out, in) ||
-                        (opt->key_file != NULL && output_is_input(out, opt->key_file)))) {
-        warnx_msg("refusing to write %s: it is a file this command reads", out);
-        return EX_USAGE;
-    }
-    int rc = restore_open_input(&r, in);
+    const char *reads[] = { in, opt->key_file }, *writes[] = { out };
+    const unsigned flags[] = { restore_out_flags(opt) };
+    int rc = output_check_files(reads, 2, writes, flags, 1);
+    if (rc == 0)
+        rc = restore_open_input(&r, in);
     if (rc == 0)
         rc = restore_header(&r);
     if (rc == 0)

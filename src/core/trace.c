@@ -2,10 +2,8 @@
  * trace.c — see trace.h.
  */
 #include "trace.h"
-#include "output.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +62,8 @@ static void trace_thread_name(FILE *f, int tid, const char *name, unsigned n)
                "\"args\":{\"name\":\"%s%.0u\"}}", tid, name, n);
 }
 
-int trace_write(const struct trace *tr, const char *path, const char *backend, unsigned workers)
+void trace_write(const struct trace *tr, FILE *f, const char *backend, unsigned workers)
 {
-    struct output out;
-    int rc = output_open(&out, path, 0644, false);
-    if (rc != 0)
-        return rc;
-    FILE *f = out.file;
     fprintf(f, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"backend\":\"%s\"},\n"
                "\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,"
                "\"args\":{\"name\":\"pipelab %s\"}}", backend, backend);
@@ -89,10 +82,4 @@ int trace_write(const struct trace *tr, const char *path, const char *backend, u
         trace_complete(f, tr, "write", TID_WRITER, s->t.write_start, s->t.write_end, s->index);
     }
     fprintf(f, "\n]}\n");
-    if (ferror(f)) {
-        warnx_msg("cannot write %s: %s", path, strerror(errno));
-        output_abort(&out);
-        return EX_IOERR;
-    }
-    return output_commit(&out);
 }

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct trace_span {
     uint64_t index;
@@ -37,8 +38,9 @@ struct trace {
 
 void trace_init(struct trace *tr, uint64_t origin_ns);
 void trace_record(struct trace *tr, const struct chunk *c);
-/* Write the JSON file through a temporary. Returns 0 or an EX_ code. */
-int trace_write(const struct trace *tr, const char *path, const char *backend, unsigned workers);
+/* Write the JSON to f: the run's --trace output, opened before the run and
+ * committed with the others (job.c), which is where write errors show. */
+void trace_write(const struct trace *tr, FILE *f, const char *backend, unsigned workers);
 void trace_free(struct trace *tr);
 
 #endif

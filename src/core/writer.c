@@ -9,13 +9,13 @@
 
 int writer_open(struct writer *w, const char *path, enum writer_format format,
                 const uint8_t header[CONTAINER_HEADER_BYTES],
-                const struct stage_keys *keys, bool sync)
+                const struct stage_keys *keys, unsigned output_flags)
 {
     memset(w, 0, sizeof *w);
     w->format = format;
     w->keys = keys;
     container_digest_init(&w->digest);
-    int rc = output_open(&w->out, path, 0644, sync);
+    int rc = output_open(&w->out, path, 0644, output_flags);
     if (rc != 0 || format == WRITER_GZIP)
         return rc;
     container_header_hash(header, w->header_hash);
@@ -71,7 +71,7 @@ int writer_finish(struct writer *w)
     }
     container_digest_free(&w->digest);
     w->bytes_out = w->out.bytes_written;
-    return output_commit(&w->out);
+    return 0;
 }
 
 void writer_abort(struct writer *w)

@@ -12,8 +12,9 @@
  *                     appends them (gunzip reads concatenated members as one
  *                     stream).
  *
- * The file goes through output.h: a temporary that is renamed only when
- * writer_finish succeeds.
+ * The file goes through output.h: a temporary that the caller commits, with
+ * the run's other outputs, once writer_finish has written the footer. Every
+ * write is an append, so OUT may be a stream (standard output, "-").
  */
 #ifndef PIPELAB_WRITER_H
 #define PIPELAB_WRITER_H
@@ -38,17 +39,18 @@ struct writer {
     uint64_t bytes_out;              /* file size, once finished */
 };
 
-/* Open path and, for the container format, write the header (already
- * encoded by the caller, who also computed the header hash into keys). */
+/* Open path (output_flags as for output_open) and, for the container
+ * format, write the header (already encoded by the caller, who also computed
+ * the header hash into keys). */
 int writer_open(struct writer *w, const char *path, enum writer_format format,
                 const uint8_t header[CONTAINER_HEADER_BYTES],
-                const struct stage_keys *keys, bool sync);
+                const struct stage_keys *keys, unsigned output_flags);
 
 /* Append one processed chunk. Returns 0 or EX_IOERR (errno kept). */
 int writer_put(struct writer *w, const struct chunk *c);
 
-/* Write the footer and move the file into place. Returns 0 or an EX_ code
- * after printing why. */
+/* Write the footer; w->out is then ready for output_commit_all. Returns 0
+ * or an EX_ code after printing why (the output is then thrown away). */
 int writer_finish(struct writer *w);
 
 /* Throw the partial file away. */

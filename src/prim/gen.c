@@ -475,14 +475,15 @@ void gen_fill(struct gen *g, uint8_t *buf, size_t len)
 
 /* ---- writing a file ---------------------------------------------------- */
 
-int gen_write_file(const char *path, enum gen_kind kind, uint64_t seed, uint64_t size)
+int gen_write_file(const char *path, enum gen_kind kind, uint64_t seed, uint64_t size,
+                   unsigned output_flags)
 {
     enum { BLOCK = 1 << 20 };
     struct gen *g = gen_new(kind, seed);
     if (g == NULL)
         die_oom();
     struct output out;
-    int rc = output_open(&out, path, 0644, false);
+    int rc = output_open(&out, path, 0644, output_flags);
     uint8_t *buf = xmalloc(BLOCK);
     for (uint64_t left = size; rc == 0 && left > 0;) {
         size_t n = left < BLOCK ? (size_t)left : BLOCK;

@@ -33,9 +33,10 @@ void gen_free(struct gen *g);
  * fill(a + b). */
 void gen_fill(struct gen *g, uint8_t *buf, size_t len);
 
-/* Write size bytes of the stream to path, through a temporary file (output.h):
- * what `pipelab gen` does, and how compare and bench make their input.
- * Returns 0 or an EX_ code after printing why. */
-int gen_write_file(const char *path, enum gen_kind kind, uint64_t seed, uint64_t size);
+/* Write size bytes of the stream to path, through a temporary file (output.h;
+ * output_flags as for output_open): what `pipelab gen` does, and how compare
+ * and bench make their input. Returns 0 or an EX_ code after printing why. */
+int gen_write_file(const char *path, enum gen_kind kind, uint64_t seed, uint64_t size,
+                   unsigned output_flags);
 
 #endif

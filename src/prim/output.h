@@ -1,5 +1,6 @@
 /*
- * output.h — writing a result file so that it is never left half-written.
+ * output.h — writing result files so that nothing is lost, replaced by
+ * accident or left half-written.
  *
  * Every file pipelab produces is written to a temporary file in the same
  * directory ("dir/.name.XXXXXX"), and renamed over the final name only when it
@@ -7,9 +8,25 @@
  * out-of-memory exit removes the temporary; the final name either holds a whole
  * result or does not exist. (rename within one directory is atomic on POSIX.)
  *
- * Writes are buffered by stdio; output_write checks every call, and
- * output_commit checks the final flush and close, where a full disk is often
- * first reported.
+ * What may be replaced:
+ *   - a name that does not exist: always created;
+ *   - an existing regular file: only with OUTPUT_REPLACE (--force for the
+ *     main output, always for reports such as --trace); without it the final
+ *     step is link(2), which fails rather than replace a file that appeared
+ *     in the meantime;
+ *   - anything else (a directory, a device such as /dev/null, a FIFO, a
+ *     symbolic link): never; rename would put a regular file in its place.
+ * "-" means standard output where the caller allows it (OUTPUT_DASH): the
+ * bytes are written there directly, or, for an output written out of order
+ * (OUTPUT_SEEKS), kept in a temporary file and copied out at the commit.
+ *
+ * Before anything is written, output_check_files compares every file a run
+ * writes with every file it reads and with each other, so that no output can
+ * replace an input, a key or another output.
+ *
+ * A run with several outputs commits them together (output_commit_all): all
+ * are flushed and closed first, where a full disk shows, and only then moved
+ * into place, so a failure leaves none of them.
  */
 #ifndef PIPELAB_OUTPUT_H
 #define PIPELAB_OUTPUT_H
@@ -18,37 +35,70 @@
 #include <stddef.h>
 #include <stdio.h>
 
+enum output_flags {
+    OUTPUT_SYNC = 1 << 0,     /* fsync before the rename (--sync) */
+    OUTPUT_REPLACE = 1 << 1,  /* an existing regular file may be replaced */
+    OUTPUT_DASH = 1 << 2,     /* "-" is standard output */
+    OUTPUT_SEEKS = 1 << 3,    /* written with output_write_at, out of order */
+};
+
 struct output {
     FILE *file;
     char *final_path;
-    char *temp_path;
-    bool sync;          /* fsync before rename (--sync) */
-    bool no_clobber;    /* commit refuses to replace an existing file (keys) */
+    char *temp_path;          /* NULL once in place, or when writing to stdout */
+    unsigned flags;
+    bool to_stdout;           /* final_path is "-" */
+    bool placed;              /* moved into place by output_commit_all */
     unsigned long long bytes_written;
 };
 
-/* Would writing final_path replace the file at input_path? (Same file by
- * device and inode, so links and different spellings of one path count.) */
-bool output_is_input(const char *final_path, const char *input_path);
+/* Is path "-", standard input or output? */
+bool output_is_dash(const char *path);
+
+/* Refuse, with one line and EX_CANTCREAT, to write over path unless the
+ * rules above allow it. Returns 0 when path may be written. */
+int output_check_target(const char *path, unsigned flags);
+
+/* Check that no path in writes (NULL entries skipped; "-" is standard
+ * output) is one of reads ("-" is standard input) or another of writes: by
+ * name, by resolved name, and by device and inode where the file exists.
+ * Then check each write with output_check_target(path, flags[i]). Returns 0,
+ * or EX_USAGE / EX_CANTCREAT after printing why. */
+int output_check_files(const char *const reads[], size_t nreads,
+                       const char *const writes[], const unsigned flags[], size_t nwrites);
 
 /* Create the temporary for final_path. mode is the final file mode (0644 or
- * 0600). Returns 0, or an EX_ code after printing why. */
-int output_open(struct output *out, const char *final_path, unsigned mode, bool sync);
+ * 0600); flags are enum output_flags. Returns 0, or an EX_ code after
+ * printing why. */
+int output_open(struct output *out, const char *final_path, unsigned mode, unsigned flags);
 
 /* Append len bytes. Returns 0, or EX_IOERR (with errno kept) on failure. */
 int output_write(struct output *out, const void *data, size_t len);
 
-/* Append len bytes at offset (restore writes chunks where they belong, in
- * whatever order they come). Returns 0 or EX_IOERR. */
+/* Write len bytes at offset (restore writes chunks where they belong, in
+ * whatever order they come; needs OUTPUT_SEEKS for "-"). Returns 0 or EX_IOERR. */
 int output_write_at(struct output *out, unsigned long long offset,
                     const void *data, size_t len);
 
-/* Flush, optionally fsync, close and rename into place. Returns 0 or an EX_
+/* Flush, optionally fsync, close and move into place. Returns 0 or an EX_
  * code after printing why (the temporary is then removed). */
 int output_commit(struct output *out);
 
+/* Commit every opened output of outs (unopened ones, all zero, are skipped)
+ * or none: if one cannot be finished or moved into place, the others are
+ * removed too, those already in place included. Put the main output last:
+ * it then replaces an earlier file only when all the others are in place. */
+int output_commit_all(struct output *const outs[], size_t n);
+
 /* Close and remove the temporary. Safe to call after a failed commit or twice. */
 void output_abort(struct output *out);
+
+/* Read all of standard input into a private temporary file (for readers
+ * that need a whole, seekable file). *path is its name, owned by the caller,
+ * who opens it and then calls output_spool_remove. It is removed on the
+ * fatal paths as the other temporaries are. Returns 0 or an EX_ code. */
+int output_spool_stdin(char **path);
+void output_spool_remove(char *path);
 
 /* Remove every temporary still open (out-of-memory and signal paths). Only
  * async-signal-safe calls are used. */
