@@ -36,21 +36,29 @@ int command_process(const struct options *o)
         warnx_msg("--window is the reorder window: it needs --ordered");
         return EX_USAGE;
     }
-    /* Before any thread exists, so that every thread inherits the mask. */
-    signals_block();
+    /* Opening is single-threaded: a signal meanwhile goes to the handler of
+     * signals_remove_on_exit. The mask is set before any thread exists, so
+     * that every thread inherits it; the watcher takes over from there. */
     struct job job;
     int rc = job_open(&job, o, b);
     if (rc != 0)
         return rc;
+    signals_block();
     if (signals_watch_start(&job) != 0) {
         warnx_msg("cannot start the signal watcher");
         writer_abort(&job.writer);
         job_close(&job);
+        signals_unblock();
         return EX_OSERR;
     }
     rc = job_run(&job);
-    signals_watch_stop();
+    int sig = signals_watch_stop();
+    if (sig != 0 && rc == 0) { /* it came after the run's last check */
+        warnx_msg("interrupted by %s", signals_name(sig));
+        rc = 128 + sig;
+    }
     job_close(&job);
+    signals_unblock(); /* one still pending ends the process now */
     return rc;
 }
 

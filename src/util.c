@@ -125,3 +125,40 @@ void warnx_msg(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "pipelab: %s\n", line);
 }
+
+int exit_code_for_errno(int err, int otherwise)
+{
+    switch (err) {
+    case ENOMEM: case EMFILE: case ENFILE: case EAGAIN: case ENOBUFS:
+        return EX_OSERR;
+    case EIO: case ENOSPC: case EDQUOT: case EFBIG: case EPIPE:
+        return EX_IOERR;
+    default:
+        return otherwise;
+    }
+}
+
+int stdout_flush(void)
+{
+    if (fflush(stdout) == 0)
+        return 0;
+    warnx_msg("cannot write standard output: %s", strerror(errno));
+    return EX_IOERR;
+}
+
+int stdout_finish(int rc)
+{
+    if (rc != 0) {
+        (void)fflush(stdout); /* the command's own message is the one line */
+        return rc;
+    }
+    if (stdout_flush() != 0)
+        return EX_IOERR;
+    /* A write that failed earlier, its buffer since emptied: its errno is
+     * long gone, but the output is still incomplete. */
+    if (ferror(stdout)) {
+        warnx_msg("cannot write standard output: a write failed");
+        return EX_IOERR;
+    }
+    return 0;
+}
