@@ -48,7 +48,6 @@ int command_process(const struct options *o)
         warnx_msg("cannot start the signal watcher");
         writer_abort(&job.writer);
         job_close(&job);
-        signals_unblock();
         return EX_OSERR;
     }
     rc = job_run(&job);
@@ -58,7 +57,11 @@ int command_process(const struct options *o)
         rc = 128 + sig;
     }
     job_close(&job);
-    signals_unblock(); /* one still pending ends the process now */
+    /* A run that failed has said why, and its exit code is not 0: a signal
+     * its failed write raised (SIGPIPE, SIGXFSZ) stays blocked, unseen. After
+     * a good run, one still pending ends the process now, by that signal. */
+    if (rc == 0)
+        signals_unblock();
     return rc;
 }
 

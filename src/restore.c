@@ -6,6 +6,7 @@
 #include "container.h"
 #include "keys.h"
 #include "output.h"
+#include "reader.h"
 #include "stages.h"
 #include "util.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct restore {
     FILE *in;
@@ -59,14 +61,14 @@ static int restore_open_input(struct restore *r, const char *path)
 {
     struct stat st;
     r->in_path = path;
-    r->in = fopen(path, "rb");
-    if (r->in == NULL) {
-        warnx_msg("cannot open %s: %s", path, strerror(errno));
-        return EX_NOINPUT;
-    }
-    if (fstat(fileno(r->in), &st) != 0 || !S_ISREG(st.st_mode)) {
-        warnx_msg("%s is not a regular file", path);
-        return EX_NOINPUT;
+    int fd = reader_open_regular(path, "", &st); /* never blocks on a FIFO */
+    if (fd < 0)
+        return -fd;
+    if ((r->in = fdopen(fd, "rb")) == NULL) {
+        int err = errno;
+        warnx_msg("cannot open %s: %s", path, strerror(err));
+        close(fd);
+        return exit_code_for_errno(err, EX_NOINPUT);
     }
     r->in_size = (uint64_t)st.st_size;
     return 0;
@@ -277,7 +279,8 @@ int restore_file(const struct options *opt, const char *in, const char *out)
     if (rc == 0)
         rc = restore_passes(&r, opt, out);
     if (r.in != NULL && ferror(r.in)) {
-        warnx_msg("cannot read %s: %s", in, strerror(errno));
+        if (rc != EX_IOERR) /* else the failed read said so already */
+            warnx_msg("cannot read %s: %s", in, strerror(errno));
         rc = EX_IOERR;
     } else if (rc == EX_DATAERR && r.why[0] != '\0') {
         warnx_msg("%s: %s", in, r.why);

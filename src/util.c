@@ -5,6 +5,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,9 +141,14 @@ int exit_code_for_errno(int err, int otherwise)
 
 int stdout_flush(void)
 {
-    if (fflush(stdout) == 0)
+    bool failed = fflush(stdout) != 0;
+    int err = errno;
+    if (!failed && !ferror(stdout))
         return 0;
-    warnx_msg("cannot write standard output: %s", strerror(errno));
+    if (failed)
+        warnx_msg("cannot write standard output: %s", strerror(err));
+    else /* an earlier write failed; its errno is long gone */
+        warnx_msg("cannot write standard output: a write failed");
     return EX_IOERR;
 }
 
@@ -152,13 +158,5 @@ int stdout_finish(int rc)
         (void)fflush(stdout); /* the command's own message is the one line */
         return rc;
     }
-    if (stdout_flush() != 0)
-        return EX_IOERR;
-    /* A write that failed earlier, its buffer since emptied: its errno is
-     * long gone, but the output is still incomplete. */
-    if (ferror(stdout)) {
-        warnx_msg("cannot write standard output: a write failed");
-        return EX_IOERR;
-    }
-    return 0;
+    return stdout_flush();
 }

@@ -45,8 +45,9 @@ void warnx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * EX_CANTCREAT when creating an output). The one mapping every module uses. */
 int exit_code_for_errno(int err, int otherwise);
 
-/* Flush standard output. Returns 0, or EX_IOERR after printing why (for a
- * command that writes as it goes, to stop at the first failed write). */
+/* Flush standard output and check that no write to it has failed. Returns
+ * 0, or EX_IOERR after printing why (for a command that writes as it goes,
+ * to stop at the first failed write). */
 int stdout_flush(void);
 
 /* Called once, by main, when the command returns rc: every byte written to
