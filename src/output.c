@@ -111,11 +111,12 @@ int output_open(struct output *out, const char *final_path, unsigned mode, bool 
     out->temp_path = output_temp_name(final_path);
     int fd = mkstemp(out->temp_path);
     if (fd < 0) {
-        warnx_msg("cannot create %s: %s", final_path, strerror(errno));
+        int err = errno;
+        warnx_msg("cannot create %s: %s", final_path, strerror(err));
         free(out->final_path);
         free(out->temp_path);
         memset(out, 0, sizeof *out);
-        return EX_CANTCREAT;
+        return exit_code_for_errno(err, EX_CANTCREAT);
     }
     output_track(out->temp_path, true);
     pthread_once(&umask_once, output_read_umask);
