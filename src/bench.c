@@ -12,7 +12,6 @@
  * its own, months later.
  */
 #include "commands.h"
-#include "backend.h"
 #include "output.h"
 #include "sweep.h"
 #include "util.h"
@@ -189,9 +188,9 @@ int command_bench(const struct options *o)
                     c.channel_depth, (unsigned long long)c.chunk_size,
                     (unsigned long long)c.stage_cost_us, (unsigned long long)c.writer_delay_us,
                     r.row, machine);
-            if ((rc = bench_flush(out, o->csv)) != 0)
-                break;
-            bench_progress(run, total, backend, &c, sweep_value(&r, "throughput_mb_s"));
+            rc = bench_flush(out, o->csv);
+            if (rc == 0)
+                bench_progress(run, total, backend, &c, sweep_value(&r, "throughput_mb_s"));
             sweep_result_free(&r);
         }
     }

@@ -36,22 +36,29 @@ int command_process(const struct options *o)
         warnx_msg("--window is the reorder window: it needs --ordered");
         return EX_USAGE;
     }
-    /* Opening is single-threaded: a signal meanwhile goes to the handler of
-     * signals_remove_on_exit. The mask is set before any thread exists, so
-     * that every thread inherits it; the watcher takes over from there. */
-    struct job job;
-    int rc = job_open(&job, o, b);
-    if (rc != 0)
-        return rc;
+    /* Before any thread exists, so that every thread inherits the mask, and
+     * before any file is opened, so that no signal goes unseen meanwhile. */
     signals_block();
-    if (signals_watch_start(&job) != 0) {
+    if (signals_watch_start() != 0) {
         warnx_msg("cannot start the signal watcher");
-        writer_abort(&job.writer);
-        job_close(&job);
         return EX_OSERR;
     }
+    struct job job;
+    int rc = job_open(&job, o, b);
+    if (rc != 0) {
+        signals_watch_stop();
+        return rc;
+    }
+    int sig = signals_watch_attach(&job);
+    if (sig != 0) { /* it came while the files were being opened */
+        warnx_msg("interrupted by %s", signals_name(sig));
+        writer_abort(&job.writer);
+        signals_watch_stop();
+        job_close(&job);
+        return 128 + sig;
+    }
     rc = job_run(&job);
-    int sig = signals_watch_stop();
+    sig = signals_watch_stop();
     if (sig != 0 && rc == 0) { /* it came after the run's last check */
         warnx_msg("interrupted by %s", signals_name(sig));
         rc = 128 + sig;

@@ -8,7 +8,6 @@
  * the p99 wait in the reader-to-worker queue and the legacy lock wait.
  */
 #include "commands.h"
-#include "backend.h"
 #include "output.h"
 #include "stages.h"
 #include "sweep.h"
@@ -16,7 +15,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* A figure, or "-" where it does not apply (zero). */

@@ -7,6 +7,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -34,7 +35,12 @@ static sigset_t signals_ignored;
 static pthread_t watcher;
 static bool watching;
 static atomic_bool stopping;
-static atomic_int caught;
+
+/* The job to fail, once it is open, and the signal caught: both under
+ * watch_lock, so that a signal during job_open is never lost. */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct job *watch_job;
+static int caught;
 
 static volatile sig_atomic_t forward_pid;
 
@@ -111,7 +117,7 @@ void signals_unblock(void)
 
 static void *signals_watch(void *arg)
 {
-    struct job *job = arg;
+    (void)arg;
     sigset_t set;
     signals_watch_set(&set);
     for (;;) {
@@ -123,20 +129,36 @@ static void *signals_watch(void *arg)
                 return NULL;
             continue;
         }
-        atomic_store(&caught, sig);
-        job_fail(job, 128 + sig, "interrupted by %s", signals_name(sig));
+        pthread_mutex_lock(&watch_lock);
+        caught = sig;
+        if (watch_job != NULL)
+            job_fail(watch_job, 128 + sig, "interrupted by %s", signals_name(sig));
+        pthread_mutex_unlock(&watch_lock);
         return NULL;
     }
 }
 
-int signals_watch_start(struct job *job)
+int signals_watch_start(void)
 {
     atomic_store(&stopping, false);
-    atomic_store(&caught, 0);
-    if (pthread_create(&watcher, NULL, signals_watch, job) != 0)
+    pthread_mutex_lock(&watch_lock);
+    watch_job = NULL;
+    caught = 0;
+    pthread_mutex_unlock(&watch_lock);
+    if (pthread_create(&watcher, NULL, signals_watch, NULL) != 0)
         return -1;
     watching = true;
     return 0;
+}
+
+int signals_watch_attach(struct job *job)
+{
+    pthread_mutex_lock(&watch_lock);
+    int sig = caught;
+    if (sig == 0)
+        watch_job = job;
+    pthread_mutex_unlock(&watch_lock);
+    return sig;
 }
 
 int signals_watch_stop(void)
@@ -149,5 +171,9 @@ int signals_watch_stop(void)
     pthread_kill(watcher, SIGNALS_WAKE);
     pthread_join(watcher, NULL);
     watching = false;
-    return atomic_load(&caught);
+    pthread_mutex_lock(&watch_lock);
+    watch_job = NULL;
+    int sig = caught;
+    pthread_mutex_unlock(&watch_lock);
+    return sig;
 }

@@ -15,16 +15,19 @@
  * (kill, waitpid and unlink are async-signal-safe) and then dies of the same
  * signal, so the shell still sees what killed it.
  *
- * `process` then runs threads. A handler may do almost nothing safely, and it
- * cannot wake a thread blocked on a condition variable. So once its files are
- * open, command_process blocks the fatal signals (signals_block, before any
- * thread exists: new threads inherit the mask) and one watcher thread waits
- * for them with sigwait. When one arrives the watcher calls job_fail like any
- * other failure: channels close, waiters wake, the partial output is removed,
- * and the exit code is 128 + the signal number, as a shell expects. After the
- * threads are gone, signals_unblock hands any signal still pending back to the
- * handler: a signal that comes after the run's last check still ends the
- * process by that signal, never with exit 0.
+ * `process` runs threads. A handler may do almost nothing safely, and it
+ * cannot wake a thread blocked on a condition variable. So command_process
+ * blocks the fatal signals first (signals_block, before any thread exists:
+ * new threads inherit the mask) and starts one watcher thread that waits for
+ * them with sigwait, all before any file is opened (the files are opened
+ * without blocking, so that a signal then is seen at once). A signal during
+ * job_open is kept until signals_watch_attach hands the watcher the open job;
+ * after that the watcher calls job_fail like any other failure: channels
+ * close, waiters wake, the partial output is removed, and the exit code is
+ * 128 + the signal number, as a shell expects. After the threads are gone,
+ * signals_unblock hands any signal still pending back to the handler: a
+ * signal that comes after the run's last check still fails the run, never
+ * with exit 0.
  */
 #ifndef PIPELAB_SIGNALS_H
 #define PIPELAB_SIGNALS_H
@@ -50,9 +53,11 @@ void signals_forward_to(int pid);
 void signals_block(void);
 void signals_unblock(void);
 
-/* The watcher thread of `process`. signals_watch_stop returns the signal it
- * caught, or 0 if none came. */
-int signals_watch_start(struct job *job);
+/* The watcher thread of `process`. signals_watch_attach gives it the job to
+ * fail; it returns 0, or the signal that came before (the job is then not
+ * attached). signals_watch_stop returns the signal caught, or 0 if none. */
+int signals_watch_start(void);
+int signals_watch_attach(struct job *job);
 int signals_watch_stop(void);
 
 #endif
