@@ -873,5 +873,135 @@ else fail "--help-all and process --help list --force" "not listed"; fi
 cd "$T" || exit 1
 unset TMPDIR
 
+# ============================================================================
+# fatal signals, FIFOs, standard output and one line per failure
+# ============================================================================
+
+"$P" gen sigin --size 4M --kind text >/dev/null 2>&1
+
+# wait_for GLOB: poll (at most 10 s) until a file matching GLOB exists.
+wait_for() {
+    tries=0
+    while [ $tries -lt 200 ]; do
+        for f in $1; do [ -e "$f" ] && return 0; done
+        tries=$((tries + 1)); sleep 0.05
+    done
+    return 1
+}
+
+# Every catchable fatal signal, sent to a running `process` (slowed by
+# --writer-delay-us) once its temporary exists: exit 128+N, nothing left.
+# env --default-signal undoes the SIGINT/SIGQUIT a shell ignores for & jobs
+# (env execs pipelab, so $! is pipelab; the run ends by itself in about 1.3 s
+# if the signal were lost, so it needs no timeout of its own).
+for sig in QUIT PIPE XFSZ ALRM USR1 USR2 INT; do
+    num=$(python3 -c "import signal; print(int(signal.SIG$sig))")
+    env --default-signal="$sig" "$P" process sigin sig.c --key-file k1 \
+        --chunk-size 64K --writer-delay-us 20000 --no-progress 2>sig.err &
+    pid=$!
+    if wait_for ".sig.c.*"; then kill -"$sig" $pid; fi
+    wait $pid
+    rc=$?
+    why=$(no_output_why sig.c)
+    if [ $rc -eq $((128 + num)) ] && [ -z "$why" ] && [ "$(wc -l <sig.err)" -eq 1 ]; then
+        ok "signals: SIG$sig ends process with $((128 + num)), no output"
+    else
+        fail "signals: SIG$sig ends process with $((128 + num)), no output" \
+             "exit $rc ${why:-} $(first_line sig.err)"
+    fi
+    rm -f sig.c .sig.c.*
+done
+
+# A signal ignored when pipelab starts (as nohup does) stays ignored.
+env --ignore-signal=HUP "$P" process sigin hup.c --key-file k1 \
+    --chunk-size 64K --writer-delay-us 5000 --no-progress 2>/dev/null &
+pid=$!
+if wait_for ".hup.c.*"; then kill -HUP $pid; fi
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && "$P" verify hup.c --key-file k1 >/dev/null 2>&1; then ok "signals: an ignored SIGHUP is left ignored"
+else fail "signals: an ignored SIGHUP is left ignored" "exit $rc"; fi
+rm -f hup.c
+
+# bench into `head -c10`: SIGPIPE, and no scratch directory left.
+mkdir -p sweeptmp
+{ TMPDIR=$T/sweeptmp timeout 120 "$P" bench --size 1M --repeats 3 --backends serial 2>/dev/null
+  echo $? >bench.rc; } | head -c10 >/dev/null
+left=$(ls sweeptmp)
+if [ "$(cat bench.rc)" -eq 141 ] && [ -z "$left" ]; then ok "signals: bench | head -c10 dies of SIGPIPE, no scratch left"
+else fail "signals: bench | head -c10 dies of SIGPIPE, no scratch left" "exit $(cat bench.rc), left: $left"; fi
+
+# A FIFO nobody writes to, as input or as key: refused at once, one line.
+mkfifo fifo.in
+expect_exit "fifo: an input FIFO with no writer is refused (66)" 66 \
+    timeout 10 "$P" process fifo.in fifo.c --key-file k1
+expect_exit "fifo: a key FIFO with no writer is refused (66)" 66 \
+    timeout 10 "$P" process sigin fifo.c --key-file fifo.in
+expect_exit "fifo: verify of a FIFO is refused (66)" 66 timeout 10 "$P" verify fifo.in
+
+# Standard output on a full disk: 74 and one line, never 0.
+to_full() { "$@" >/dev/full; }
+"$P" process text3000 full.c --key-file k1 >/dev/null 2>&1
+expect_exit "stdout: verify >/dev/full is 74" 74 to_full "$P" verify full.c --key-file k1
+expect_exit "stdout: inspect >/dev/full is 74" 74 to_full "$P" inspect full.c
+expect_exit "stdout: backends >/dev/full is 74" 74 to_full "$P" backends
+expect_exit "stdout: --help-all >/dev/full is 74" 74 to_full "$P" --help-all
+expect_exit "stdout: compare >/dev/full is 74" 74 to_full timeout 60 "$P" compare text100k --backends serial
+expect_exit "stdout: bench CSV >/dev/full is 74" 74 \
+    to_full timeout 60 "$P" bench --size 64K --repeats 1 --backends serial
+
+# --backends lists that name nothing, or too much.
+long=serial; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do long=$long,serial; done
+expect_exit "backends list: compare with an empty list" 64 "$P" compare text100k --backends ,
+expect_exit "backends list: compare with 17 backends" 64 "$P" compare text100k --backends "$long"
+expect_exit "backends list: bench with an empty list" 64 "$P" bench --backends ''
+expect_exit "backends list: bench with 17 backends" 64 "$P" bench --backends "$long"
+expect_exit "bench: an empty --depths list" 64 "$P" bench --depths ,
+
+# A child of compare that fails says so once, and its exit code is kept:
+# a write over the file size limit is an I/O error (74), not 70.
+(ulimit -f 16; expect_exit "compare: a child's write error is 74, one line" 74 \
+    timeout 60 "$P" compare sigin --backends serial --stages compress --level 1)
+# (the subshell's counts are lost: count it again out here)
+(ulimit -f 16; timeout 60 "$P" compare sigin --backends serial --stages compress \
+    --level 1 >/dev/null 2>&1; echo $? >ulimit.rc)
+if [ "$(cat ulimit.rc)" -eq 74 ]; then ok "compare: a child's EFBIG gives 74"
+else fail "compare: a child's EFBIG gives 74" "exit $(cat ulimit.rc)"; fi
+
+# A timeline that cannot be created: one line, not two.
+expect_exit "timeline: an uncreatable --timeline is one line (73)" 73 \
+    "$P" process text3000 tl.c --key-file k1 --timeline "$T/nodir/t.csv"
+
+# System-call failures injected with strace: EINTR in compare's waitpid is
+# retried (the child is still reaped), ENOMEM opening is 71, EIO in fstat 74.
+# LeakSanitizer cannot run under a tracer: leaks are checked by the other cases.
+if strace -qq -o /dev/null true 2>/dev/null; then
+    noleak="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    $noleak timeout 60 strace -qq -o /dev/null -e trace=wait4 -e inject=wait4:error=EINTR:when=1 \
+        "$P" compare text100k --backends serial >eintr.out 2>eintr.err
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -s eintr.err ] && grep -q '^serial ' eintr.out; then
+        ok "strace: compare survives an interrupted waitpid"
+    else fail "strace: compare survives an interrupted waitpid" "exit $rc $(first_line eintr.err)"; fi
+    expect_exit "strace: ENOMEM opening the input is 71" 71 \
+        $noleak strace -qq -o /dev/null -P "$T/full.c" -e trace=openat -e inject=openat:error=ENOMEM \
+        "$P" verify "$T/full.c" --key-file k1
+    expect_exit "strace: EIO in fstat of the input is 74" 74 \
+        $noleak strace -qq -o /dev/null -P "$T/full.c" -e trace=/fstat -e inject=/fstat:error=EIO \
+        "$P" verify "$T/full.c" --key-file k1
+    # SIGINT after the output was renamed into place: still not 0.
+    $noleak timeout 60 strace -f -qq -o /dev/null -e trace=/^rename -e inject=/^rename:delay_exit=3000000 \
+        env --default-signal=INT sh -c 'echo $$ >late.pid; exec "$@"' sh \
+        "$P" process text100k late.c --key-file k1 --no-progress 2>late.err &
+    spid=$!
+    if wait_for late.c; then kill -INT "$(cat late.pid)"; fi
+    wait $spid
+    rc=$?
+    if [ $rc -eq 130 ]; then ok "signals: SIGINT after the last check still fails the run (130)"
+    else fail "signals: SIGINT after the last check still fails the run (130)" "exit $rc $(first_line late.err)"; fi
+else
+    echo "[ SKIPPED  ] strace cannot trace here: waitpid EINTR, ENOMEM, EIO, late SIGINT"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -12,7 +12,6 @@
  * its own, months later.
  */
 #include "commands.h"
-#include "backend.h"
 #include "output.h"
 #include "sweep.h"
 #include "util.h"
@@ -34,48 +33,49 @@ struct value_list {
 /* "1,2,4" or "256K,1M" into a list; sizes take K/M/G. */
 static int bench_list(const char *flag, const char *text, bool sizes, struct value_list *out)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", text);
+    char buf[LIST_MAX * 32];
     out->count = 0;
+    if (strlen(text) >= sizeof buf) {
+        warnx_msg("--%s: the list is too long (at most %d values)", flag, LIST_MAX);
+        return EX_USAGE;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
     char *save = NULL;
     for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         uint64_t v;
-        int bad = sizes ? parse_size(w, 256u << 20, &v) : parse_uint(w, 0, 10000000, &v);
-        if (bad || out->count == LIST_MAX) {
+        if (out->count == LIST_MAX) {
+            warnx_msg("--%s: the list is too long (at most %d values)", flag, LIST_MAX);
+            return EX_USAGE;
+        }
+        if (sizes ? parse_size(w, 256u << 20, &v) : parse_uint(w, 0, 10000000, &v)) {
             warnx_msg("--%s: '%s' is not a valid list item", flag, w);
             return EX_USAGE;
         }
         out->v[out->count++] = v;
     }
-    return out->count ? 0 : EX_USAGE;
+    if (out->count == 0) {
+        warnx_msg("--%s: the list is empty", flag);
+        return EX_USAGE;
+    }
+    return 0;
 }
 
 struct bench_plan {
-    char backend[LIST_MAX][32];
+    char backend[SWEEP_MAX_BACKENDS][32];
     int backends;
     struct value_list workers, depths, chunks, costs, delays;
 };
 
 static int bench_plan_make(const struct options *o, struct bench_plan *p)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", o->backends);
-    p->backends = 0;
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (backend_find(w) == NULL || p->backends == LIST_MAX) {
-            warnx_msg("--backends: unknown backend '%s'", w);
-            return EX_USAGE;
-        }
-        snprintf(p->backend[p->backends++], 32, "%s", w);
-    }
-    if (p->backends == 0)
-        return EX_USAGE;
-    int rc = bench_list("workers-list", o->workers_list, false, &p->workers);
+    int rc = sweep_backend_list(o->backends, p->backend, &p->backends);
+    if (rc == 0) rc = bench_list("workers-list", o->workers_list, false, &p->workers);
     if (rc == 0) rc = bench_list("depths", o->depths, false, &p->depths);
     if (rc == 0) rc = bench_list("chunk-sizes", o->chunk_sizes, true, &p->chunks);
     if (rc == 0) rc = bench_list("stage-costs", o->stage_costs, false, &p->costs);
     if (rc == 0) rc = bench_list("writer-delays", o->writer_delays, false, &p->delays);
+    if (rc != 0)
+        return rc;
     for (int i = 0; rc == 0 && i < p->workers.count; i++)
         if (p->workers.v[i] < 1 || p->workers.v[i] > OPTIONS_MAX_WORKERS)
             rc = EX_USAGE;
@@ -133,6 +133,18 @@ static void bench_progress(int run, int total, const char *backend, const struct
             (unsigned long long)c->writer_delay_us, mbs);
 }
 
+/* Each row reaches the CSV as soon as it is measured; a sweep whose rows
+ * cannot be written stops at once. */
+static int bench_flush(FILE *out, const char *csv_path)
+{
+    if (csv_path == NULL)
+        return stdout_flush();
+    if (fflush(out) == 0)
+        return 0;
+    warnx_msg("cannot write %s: %s", csv_path, strerror(errno));
+    return EX_IOERR;
+}
+
 int command_bench(const struct options *o)
 {
     struct bench_plan plan;
@@ -180,8 +192,9 @@ int command_bench(const struct options *o)
                     c.channel_depth, (unsigned long long)c.chunk_size,
                     (unsigned long long)c.stage_cost_us, (unsigned long long)c.writer_delay_us,
                     r.row, machine);
-            fflush(out);
-            bench_progress(run, total, backend, &c, sweep_value(&r, "throughput_mb_s"));
+            rc = bench_flush(out, o->csv);
+            if (rc == 0)
+                bench_progress(run, total, backend, &c, sweep_value(&r, "throughput_mb_s"));
             sweep_result_free(&r);
         }
     }

@@ -48,21 +48,41 @@ int command_process(const struct options *o)
         return rc;
     if (spool != NULL)
         run.in = spool;
-    /* Before any thread exists, so that every thread inherits the mask. */
+    /* Before any thread exists, so that every thread inherits the mask, and
+     * before any file is opened, so that no signal goes unseen meanwhile. */
     signals_block();
+    if (signals_watch_start() != 0) {
+        warnx_msg("cannot start the signal watcher");
+        output_spool_remove(spool);
+        return EX_OSERR;
+    }
     struct job job;
     rc = job_open(&job, &run, backend_for_job(b));
     output_spool_remove(spool); /* the reader holds it open */
-    if (rc != 0)
+    if (rc != 0) {
+        signals_watch_stop();
         return rc;
-    if (signals_watch_start(&job) != 0) {
-        warnx_msg("cannot start the signal watcher");
+    }
+    int sig = signals_watch_attach(&job);
+    if (sig != 0) { /* it came while the files were being opened */
+        warnx_msg("interrupted by %s", signals_name(sig));
+        writer_abort(&job.writer);
+        signals_watch_stop();
         job_close(&job);
-        return EX_OSERR;
+        return 128 + sig;
     }
     rc = job_run(&job);
-    signals_watch_stop();
+    sig = signals_watch_stop();
+    if (sig != 0 && rc == 0) { /* it came after the run's last check */
+        warnx_msg("interrupted by %s", signals_name(sig));
+        rc = 128 + sig;
+    }
     job_close(&job);
+    /* A run that failed has said why, and its exit code is not 0: a signal
+     * its failed write raised (SIGPIPE, SIGXFSZ) stays blocked, unseen. After
+     * a good run, one still pending ends the process now, by that signal. */
+    if (rc == 0)
+        signals_unblock();
     return rc;
 }
 

@@ -8,7 +8,6 @@
  * the p99 wait in the reader-to-worker queue and the legacy lock wait.
  */
 #include "commands.h"
-#include "backend.h"
 #include "output.h"
 #include "stages.h"
 #include "sweep.h"
@@ -16,33 +15,7 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#define COMPARE_MAX 16
-
-/* "serial,mutex" -> names[], each checked against the registry. */
-static int compare_backends(const char *list, char names[COMPARE_MAX][32], int *count)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    *count = 0;
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (backend_find(w) == NULL) {
-            warnx_msg("--backends: unknown backend '%s' (see `pipelab backends`)", w);
-            return EX_USAGE;
-        }
-        if (*count == COMPARE_MAX)
-            return EX_USAGE;
-        snprintf(names[(*count)++], 32, "%s", w);
-    }
-    if (*count == 0) {
-        warnx_msg("--backends needs at least one backend");
-        return EX_USAGE;
-    }
-    return 0;
-}
 
 /* A figure, or "-" where it does not apply (zero). */
 static void compare_cell(char *buf, size_t len, double v, const char *fmt)
@@ -101,8 +74,8 @@ static int compare_write_csv(const char *path, struct sweep_result *r, int n)
 
 int command_compare(const struct options *o)
 {
-    char names[COMPARE_MAX][32], dir[256], input[300], key[300];
-    int n, rc = compare_backends(o->backends, names, &n);
+    char names[SWEEP_MAX_BACKENDS][32], dir[256], input[300], key[300];
+    int n, rc = sweep_backend_list(o->backends, names, &n);
     /* The table is on standard output: --csv must be another file, and no
      * file this run reads. */
     const char *reads[] = { o->in, o->key_file }, *writes[] = { "-", o->csv };
@@ -113,7 +86,7 @@ int command_compare(const struct options *o)
         return rc;
     if ((rc = sweep_prepare(o, dir, input, key)) != 0)
         return rc;
-    struct sweep_result r[COMPARE_MAX];
+    struct sweep_result r[SWEEP_MAX_BACKENDS];
     memset(r, 0, sizeof r);
     compare_title(o, o->in);
     double serial_mbs = 0;
@@ -125,7 +98,7 @@ int command_compare(const struct options *o)
         if (strcmp(names[i], "serial") == 0)
             serial_mbs = sweep_value(&r[i], "throughput_mb_s");
         compare_row(names[i], &r[i], serial_mbs);
-        fflush(stdout);
+        rc = stdout_flush(); /* each row as it comes, and no point going on if it can't */
     }
     if (rc == 0 && o->csv != NULL)
         rc = compare_write_csv(o->csv, r, n);

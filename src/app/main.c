@@ -1,6 +1,7 @@
 /*
  * main.c — the pipelab program: make signals remove half-written output,
- * start libsodium, and hand over to the command line.
+ * start libsodium, hand over to the command line, and check at the end that
+ * standard output got everything.
  */
 #include "cli.h"
 #include "signals.h"
@@ -10,10 +11,11 @@
 
 int main(int argc, char **argv)
 {
-    signals_remove_on_exit(); /* `process` replaces this with its watcher thread */
+    /* First, before any file is opened; `process` adds its watcher thread. */
+    signals_remove_on_exit();
     if (sodium_init() < 0) {
         warnx_msg("libsodium failed to initialise");
         return EX_SOFTWARE;
     }
-    return cli_main(argc, argv);
+    return stdout_finish(cli_main(argc, argv));
 }

@@ -2,6 +2,7 @@
  * sweep.c — one measured run per child process. See sweep.h.
  */
 #include "sweep.h"
+#include "backend.h"
 #include "keys.h"
 #include "output.h"
 #include "signals.h"
@@ -91,6 +92,25 @@ static int sweep_read_csv(const char *path, struct sweep_result *out)
     return 0;
 }
 
+/* Wait for the child, however often the wait is interrupted. If waiting
+ * fails for any other reason the child is stopped, not left running. Returns
+ * its status, or -1 after printing why. */
+static int sweep_wait(pid_t pid)
+{
+    int status;
+    for (;;) {
+        if (waitpid(pid, &status, 0) == pid)
+            return status;
+        if (errno != EINTR)
+            break;
+    }
+    warnx_msg("cannot wait for a child process: %s", strerror(errno));
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return -1;
+}
+
 int sweep_run_child(const struct options *o, const char *backend, const char *input,
                     const char *dir, const char *key_file, struct sweep_result *out)
 {
@@ -103,10 +123,7 @@ int sweep_run_child(const struct options *o, const char *backend, const char *in
     /* A signal between fork and signals_forward_to would leave the child
      * running unseen: hold the fatal signals until the parent knows its pid. */
     sigset_t fatal, before;
-    sigemptyset(&fatal);
-    sigaddset(&fatal, SIGINT);
-    sigaddset(&fatal, SIGTERM);
-    sigaddset(&fatal, SIGHUP);
+    signals_fatal_set(&fatal);
     sigprocmask(SIG_BLOCK, &fatal, &before);
     pid_t pid = fork();
     if (pid == 0) {
@@ -114,21 +131,28 @@ int sweep_run_child(const struct options *o, const char *backend, const char *in
         execv("/proc/self/exe", a->argv);
         _exit(127);
     }
+    int fork_errno = errno;
     free(a);
     signals_forward_to(pid > 0 ? pid : 0);
     sigprocmask(SIG_SETMASK, &before, NULL);
-    int status = 0;
-    pid_t waited = pid < 0 ? -1 : waitpid(pid, &status, 0);
+    if (pid < 0) {
+        warnx_msg("cannot run a child process: %s", strerror(fork_errno));
+        return exit_code_for_errno(fork_errno, EX_OSERR);
+    }
+    int status = sweep_wait(pid);
     signals_forward_to(0);
-    if (waited != pid) {
-        warnx_msg("cannot run a child process: %s", strerror(errno));
+    if (status < 0)
+        return EX_OSERR;
+    /* A child that exits non-zero has printed its own one line; its code
+     * says what went wrong (74 for a full disk, 130 for Ctrl-C ...). */
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        warnx_msg("cannot run /proc/self/exe for the %s run", backend);
         return EX_OSERR;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
-        return WEXITSTATUS(status); /* interrupted: the child said so already */
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        warnx_msg("the %s run failed (exit status %d)", backend,
-                  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) {
+        warnx_msg("the %s run was killed by signal %d", backend, WTERMSIG(status));
         return EX_SOFTWARE;
     }
     if (sweep_read_csv(csv, out) != 0) {
@@ -161,6 +185,35 @@ void sweep_result_free(struct sweep_result *r)
     r->header = r->row = NULL;
 }
 
+int sweep_backend_list(const char *list, char names[SWEEP_MAX_BACKENDS][32], int *count)
+{
+    char buf[SWEEP_MAX_BACKENDS * 32];
+    *count = 0;
+    if (strlen(list) >= sizeof buf) {
+        warnx_msg("--backends: the list is too long (at most %d backends)", SWEEP_MAX_BACKENDS);
+        return EX_USAGE;
+    }
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (backend_find(w) == NULL) {
+            warnx_msg("--backends: unknown backend '%s' (see `pipelab backends`)", w);
+            return EX_USAGE;
+        }
+        if (*count == SWEEP_MAX_BACKENDS) {
+            warnx_msg("--backends: the list is too long (at most %d backends)",
+                      SWEEP_MAX_BACKENDS);
+            return EX_USAGE;
+        }
+        snprintf(names[(*count)++], 32, "%s", w);
+    }
+    if (*count == 0) {
+        warnx_msg("--backends: the list is empty (name at least one, see `pipelab backends`)");
+        return EX_USAGE;
+    }
+    return 0;
+}
+
 static const char *const sweep_files[] = { "out", "metrics.csv", "key", "input" };
 
 /* A Ctrl-C during a sweep removes the scratch directory too. */
@@ -179,8 +232,9 @@ int sweep_prepare(const struct options *o, char dir[256], char input[300], char 
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, 256, "%s/pipelab-sweep-XXXXXX", tmp ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL) {
-        warnx_msg("cannot create a scratch directory: %s", strerror(errno));
-        return EX_CANTCREAT;
+        int err = errno;
+        warnx_msg("cannot create a scratch directory: %s", strerror(err));
+        return exit_code_for_errno(err, EX_CANTCREAT);
     }
     sweep_remove_on_signal(dir);
     int rc = 0;

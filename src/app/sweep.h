@@ -20,9 +20,15 @@ struct sweep_result {
 
 /* Run `pipelab process input DIR/out` with o's settings and the given
  * backend, in a child. key_file is used when the stages encrypt. Returns 0, or
- * an EX_ code after printing why (the child's own message is on stderr). */
+ * an EX_ code: a child that failed has printed its one line and its exit code
+ * is returned; anything else is printed here. */
 int sweep_run_child(const struct options *o, const char *backend, const char *input,
                     const char *dir, const char *key_file, struct sweep_result *out);
+
+/* "serial,mutex" -> names[], each checked against the registry; an empty or
+ * over-long list is refused. Returns 0 or EX_USAGE after printing why. */
+#define SWEEP_MAX_BACKENDS 16
+int sweep_backend_list(const char *list, char names[SWEEP_MAX_BACKENDS][32], int *count);
 
 /* The value of a column of the row, or 0 if it has no such column. */
 double sweep_value(const struct sweep_result *r, const char *column);

@@ -330,7 +330,8 @@ static int job_finish_output(struct job *job)
         if (job->ordered)
             reorder_drop_parked(&job->reorder); /* the backend's threads are gone */
         writer_abort(&job->writer);
-        warnx_msg("%s", job->message);
+        if (job->message[0] != '\0')
+            warnx_msg("%s", job->message);
         return job->exit_code;
     }
     /* Defence in depth: a backend bug must never yield a short file. */
@@ -367,8 +368,8 @@ int job_run(struct job *job)
         trace_init(job->trace, m->start_ns);
     }
     int rc = monitor_start(&mon, job);
-    if (rc != 0)
-        job_fail(job, rc, "cannot start the run");
+    if (rc != 0) /* monitor_start has said why: an empty message adds no line */
+        job_fail(job, rc, "%s", "");
     else if (job->backend.run(job) != 0 && !job_failed(job))
         job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend.name);
     m->end_ns = now_ns();

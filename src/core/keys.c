@@ -3,6 +3,7 @@
  */
 #include "keys.h"
 #include "output.h"
+#include "reader.h"
 #include "util.h"
 
 #include <errno.h>
@@ -51,11 +52,10 @@ int key_generate_file(const char *path)
 
 int key_load_file(const char *path, uint8_t key[KEY_BYTES])
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        warnx_msg("cannot open key file %s: %s", path, strerror(errno));
-        return EX_NOINPUT;
-    }
+    struct stat st;
+    int fd = reader_open_regular(path, "key file ", &st);
+    if (fd < 0)
+        return -fd;
     uint8_t buf[KEY_BYTES + 1];
     ssize_t n = 0, got;
     while (n < (ssize_t)sizeof buf &&

@@ -10,22 +10,58 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* What a file that is not a regular one is, for the message. */
+static const char *reader_kind(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+/* Open path for reading without waiting for anything: O_NONBLOCK makes a FIFO
+ * with no writer open at once instead of hanging, so that it can be refused.
+ * For a regular file O_NONBLOCK means nothing; it is cleared all the same. */
+int reader_open_regular(const char *path, const char *what, struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) {
+        int err = errno;
+        warnx_msg("cannot open %s%s: %s", what, path, strerror(err));
+        return -exit_code_for_errno(err, EX_NOINPUT);
+    }
+    int rc = 0, flags;
+    if (fstat(fd, st) != 0) {
+        int err = errno;
+        warnx_msg("cannot read %s%s: %s", what, path, strerror(err));
+        rc = exit_code_for_errno(err, EX_IOERR);
+    } else if (!S_ISREG(st->st_mode)) {
+        warnx_msg("%s%s is %s; pipelab reads regular files", what, path,
+                  reader_kind(st->st_mode));
+        rc = EX_NOINPUT;
+    } else if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+        int err = errno;
+        warnx_msg("cannot read %s%s: %s", what, path, strerror(err));
+        rc = exit_code_for_errno(err, EX_IOERR);
+    }
+    if (rc != 0) {
+        close(fd);
+        return -rc;
+    }
+    return fd;
+}
+
 int reader_open(struct reader *r, const char *path, size_t chunk_size,
                 size_t buffer_cap, struct inflight *acct)
 {
     memset(r, 0, sizeof *r);
     r->fd = -1;
     struct stat st;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        warnx_msg("cannot open %s: %s", path, strerror(errno));
-        return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        warnx_msg("%s is not a regular file", path);
-        close(fd);
-        return EX_NOINPUT;
-    }
+    int fd = reader_open_regular(path, "", &st);
+    if (fd < 0)
+        return -fd;
     /* Tell the kernel we read front to back, so it reads ahead generously. */
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     r->fd = fd;

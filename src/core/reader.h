@@ -17,6 +17,7 @@
 #include "chunk.h"
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct reader {
     int fd;
@@ -31,7 +32,13 @@ struct reader {
 };
 
 /* Open a regular file. Returns 0 or an EX_ code after printing why
- * (EX_NOINPUT for a missing file or a directory). */
+ * (EX_NOINPUT for a missing file, a directory or any other file that is not
+ * a regular one).
+ *
+ * A FIFO, a device or a socket given by name is refused, not read: the
+ * reader must know the size (for the chunk count and the progress bar), and
+ * a FIFO nobody writes to would otherwise block the open. Standard input is
+ * the way to stream data in. */
 int reader_open(struct reader *r, const char *path, size_t chunk_size,
                 size_t buffer_cap, struct inflight *acct);
 
@@ -43,5 +50,11 @@ int reader_next(struct reader *r, struct chunk **out);
 uint64_t reader_chunk_count(const struct reader *r);
 
 void reader_close(struct reader *r);
+
+/* Open path for reading only if it is a regular file, without ever blocking
+ * (a FIFO with no writer is refused at once). Fills *st. Returns the
+ * descriptor, or minus an EX_ code after printing why; what ("key file ", or
+ * "") names the file in that message. Used for the input and the key. */
+int reader_open_regular(const char *path, const char *what, struct stat *st);
 
 #endif

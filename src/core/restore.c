@@ -6,6 +6,7 @@
 #include "container.h"
 #include "keys.h"
 #include "output.h"
+#include "reader.h"
 #include "stages.h"
 #include "util.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct restore {
     FILE *in;
@@ -67,16 +69,15 @@ static int restore_open_input(struct restore *r, const char *path)
         if (rc != 0)
             return rc;
     }
-    r->in = fopen(spool != NULL ? spool : path, "rb");
-    int open_errno = errno;
+    int fd = reader_open_regular(spool != NULL ? spool : path, "", &st); /* never blocks on a FIFO */
     output_spool_remove(spool); /* open now: the name is not needed */
-    if (r->in == NULL) {
-        warnx_msg("cannot open %s: %s", path, strerror(open_errno));
-        return EX_NOINPUT;
-    }
-    if (fstat(fileno(r->in), &st) != 0 || !S_ISREG(st.st_mode)) {
-        warnx_msg("%s is not a regular file", path);
-        return EX_NOINPUT;
+    if (fd < 0)
+        return -fd;
+    if ((r->in = fdopen(fd, "rb")) == NULL) {
+        int err = errno;
+        warnx_msg("cannot open %s: %s", path, strerror(err));
+        close(fd);
+        return exit_code_for_errno(err, EX_NOINPUT);
     }
     r->in_size = (uint64_t)st.st_size;
     return 0;
@@ -294,7 +295,8 @@ int restore_file(const struct options *opt, const char *in, const char *out)
     if (rc == 0)
         rc = restore_passes(&r, opt, out);
     if (r.in != NULL && ferror(r.in)) {
-        warnx_msg("cannot read %s: %s", in, strerror(errno));
+        if (rc != EX_IOERR) /* else the failed read said so already */
+            warnx_msg("cannot read %s: %s", in, strerror(errno));
         rc = EX_IOERR;
     } else if (rc == EX_DATAERR && r.why[0] != '\0') {
         warnx_msg("%s: %s", in, r.why);

@@ -285,9 +285,10 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
     }
     out->temp_path = out->to_stdout ? output_private_name("stdout") : output_temp_name(final_path);
     int fd = mkstemp(out->temp_path);
+    int err = errno;
     if (fd < 0 || output_track(out->temp_path) != 0) {
         warnx_msg("cannot create %s: %s", output_shown(final_path, out->to_stdout),
-                  fd < 0 ? strerror(errno) : "too many outputs, or too long a name");
+                  fd < 0 ? strerror(err) : "too many outputs, or too long a name");
         if (fd >= 0) {
             close(fd);
             unlink(out->temp_path);
@@ -295,7 +296,7 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
         free(out->final_path);
         free(out->temp_path);
         memset(out, 0, sizeof *out);
-        return EX_CANTCREAT;
+        return fd < 0 ? exit_code_for_errno(err, EX_CANTCREAT) : EX_CANTCREAT;
     }
     pthread_once(&umask_once, output_read_umask);
     if (fchmod(fd, mode & ~process_umask) != 0 || (out->file = fdopen(fd, "wb")) == NULL) {

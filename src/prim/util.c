@@ -5,6 +5,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,4 +125,38 @@ void warnx_msg(const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     fprintf(stderr, "pipelab: %s\n", line);
+}
+
+int exit_code_for_errno(int err, int otherwise)
+{
+    switch (err) {
+    case ENOMEM: case EMFILE: case ENFILE: case EAGAIN: case ENOBUFS:
+        return EX_OSERR;
+    case EIO: case ENOSPC: case EDQUOT: case EFBIG: case EPIPE:
+        return EX_IOERR;
+    default:
+        return otherwise;
+    }
+}
+
+int stdout_flush(void)
+{
+    bool failed = fflush(stdout) != 0;
+    int err = errno;
+    if (!failed && !ferror(stdout))
+        return 0;
+    if (failed)
+        warnx_msg("cannot write standard output: %s", strerror(err));
+    else /* an earlier write failed; its errno is long gone */
+        warnx_msg("cannot write standard output: a write failed");
+    return EX_IOERR;
+}
+
+int stdout_finish(int rc)
+{
+    if (rc != 0) {
+        (void)fflush(stdout); /* the command's own message is the one line */
+        return rc;
+    }
+    return stdout_flush();
 }

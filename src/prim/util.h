@@ -38,6 +38,24 @@ int parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 /* Print "pipelab: <message>" on stderr. */
 void warnx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The sysexits code for a system call that failed with err: EX_OSERR when
+ * the system ran out of something (memory, descriptors, processes), EX_IOERR
+ * when the device failed (an I/O error, a full disk), and otherwise the code
+ * the caller gives for everything else (EX_NOINPUT when opening an input,
+ * EX_CANTCREAT when creating an output). The one mapping every module uses. */
+int exit_code_for_errno(int err, int otherwise);
+
+/* Flush standard output and check that no write to it has failed. Returns
+ * 0, or EX_IOERR after printing why (for a command that writes as it goes,
+ * to stop at the first failed write). */
+int stdout_flush(void);
+
+/* Called once, by main, when the command returns rc: every byte written to
+ * standard output must have reached it (`pipelab verify f >/dev/full` fails).
+ * Returns rc, or EX_IOERR after printing why. A command that failed already
+ * said why: its rc is returned as it is, with no second line. */
+int stdout_finish(int rc);
+
 /* Called on allocation failure: clean up and exit(EX_OSERR). */
 _Noreturn void die_oom(void);
 
