@@ -989,8 +989,9 @@ if strace -qq -o /dev/null true 2>/dev/null; then
     expect_exit "strace: EIO in fstat of the input is 74" 74 \
         $noleak strace -qq -o /dev/null -P "$T/full.c" -e trace=/fstat -e inject=/fstat:error=EIO \
         "$P" verify "$T/full.c" --key-file k1
-    # SIGINT after the output was renamed into place: still not 0.
-    $noleak timeout 60 strace -f -qq -o /dev/null -e trace=/^rename -e inject=/^rename:delay_exit=3000000 \
+    # SIGINT after the output was put in place (link, or rename with --force):
+    # still not 0.
+    $noleak timeout 60 strace -f -qq -o /dev/null -e trace='/^(rename|link)' -e inject='/^(rename|link):delay_exit=3000000' \
         env --default-signal=INT sh -c 'echo $$ >late.pid; exec "$@"' sh \
         "$P" process text100k late.c --key-file k1 --no-progress 2>late.err &
     spid=$!
