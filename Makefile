@@ -1,10 +1,5 @@
-# pipelab — the one entry point.
-#
-#   make            build build/pipelab
-#   make test       every test suite: plain, AddressSanitizer+UBSan, ThreadSanitizer
-#   make demo       the main job: data, every backend side by side, table, plots
-#   make bench      the benchmarks (speed targets are checked here, not in tests)
-#   make install    PREFIX=/usr/local DESTDIR=
+# pipelab — the one entry point. `make help` lists every target: each target
+# line carries its one-line description after "## ", and help prints those.
 #
 # Variants: SAN=asan or SAN=tsan builds everything into build/asan or build/tsan.
 # Dependencies come from Debian packages through pkg-config; scripts/deps.sh
@@ -15,7 +10,7 @@ DESTDIR ?=
 CC      ?= cc
 SAN     ?=
 
-NO_DEPS_GOALS := clean help
+NO_DEPS_GOALS := clean help uninstall dist
 ifeq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 DEPS_STATUS := $(shell scripts/deps.sh >&2 && echo ok)
@@ -55,8 +50,8 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan clean install demo bench bench-serial bench-pigz help
-all: $(B)/pipelab
+.PHONY: all test test-tsan check-unit check-tsan demo bench bench-serial bench-pigz
+all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -80,22 +75,23 @@ RESULTS := $(CURDIR)/build/test-results.txt
 
 # One suite list per variant; scripts/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
-check-unit: $(B)/pipelab $(TEST_BIN)
+check-unit: $(B)/pipelab $(TEST_BIN) ## the unit suites and tests/*.sh of one variant (SAN=...)
 	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
 
-check-tsan: $(B)/pipelab $(TSAN_TESTS)
+check-tsan: $(B)/pipelab $(TSAN_TESTS) ## the threaded suites, to run with SAN=tsan
 	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
 
-test-tsan:
+test-tsan: ## only the ThreadSanitizer suites
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
 	@scripts/test-summary.sh $(RESULTS)
 
-test:
+test: ## every test suite: plain, ASan+UBSan, TSan, labs, lessons, install; ends "N passed, N failed"
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory SAN=asan check-unit
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
+	@PIPELAB=$(CURDIR)/build/pipelab scripts/run-suites.sh $(RESULTS) conventions tests/install.sh
 	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
 	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
 	@scripts/test-summary.sh $(RESULTS)
@@ -105,28 +101,57 @@ test:
 -include lessons/lessons.mk
 
 # ---- the main job and benchmarks ---------------------------------------
-demo: $(B)/pipelab
+demo: $(B)/pipelab ## the main job: 256 MiB of text, every backend side by side, table, plots
 	@scripts/demo.sh $(B)/pipelab
 
-bench-serial: $(B)/pipelab build/bench/bench_deflate
+bench-serial: $(B)/pipelab build/bench/bench_deflate ## serial pipelab against plain single-thread zlib
 	@scripts/bench-serial.sh $(B)/pipelab build/bench/bench_deflate
 
 build/bench/bench_deflate: scripts/bench_deflate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-bench-pigz: $(B)/pipelab
+bench-pigz: $(B)/pipelab ## bounded pipelab against pigz, and the memory and metrics targets
 	@scripts/bench-pigz.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
-bench: bench-serial bench-pigz
+bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)
 
-install: $(B)/pipelab
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(B)/pipelab $(DESTDIR)$(PREFIX)/bin/pipelab
+# ---- install, dist, help -------------------------------------------------
+# The GNU names: PREFIX (default /usr/local) and DESTDIR (a staging root for
+# packagers, prepended to every path).
+VERSION  := $(shell sed -n 's/^\#define PIPELAB_VERSION "\(.*\)"$$/\1/p' src/cli.c)
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man
+COMPDIR  := $(PREFIX)/share/bash-completion/completions
+# The folders install may create, deepest first: uninstall removes those it
+# leaves empty (so a scratch prefix ends up gone); one holding anything else stays.
+INSTALL_DIRS := $(BINDIR) $(MANDIR)/man1 $(MANDIR) $(COMPDIR) $(PREFIX)/share/bash-completion \
+                $(PREFIX)/share $(PREFIX)
 
-clean:
+.PHONY: install uninstall check dist distcheck clean help
+install: $(B)/pipelab ## install pipelab, its man page and bash completion (PREFIX=/usr/local DESTDIR=)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR)
+	install -m 0755 $(B)/pipelab $(DESTDIR)$(BINDIR)/pipelab
+	install -m 0644 man/pipelab.1 $(DESTDIR)$(MANDIR)/man1/pipelab.1
+	install -m 0644 completion/pipelab.bash $(DESTDIR)$(COMPDIR)/pipelab
+
+uninstall: ## remove what install wrote, and the folders that leaves empty (same PREFIX, DESTDIR)
+	rm -f $(DESTDIR)$(BINDIR)/pipelab $(DESTDIR)$(MANDIR)/man1/pipelab.1 $(DESTDIR)$(COMPDIR)/pipelab
+	@for dir in $(INSTALL_DIRS); do rmdir "$(DESTDIR)$$dir" 2>/dev/null || true; done
+
+check: test ## the same as make test
+
+dist: ## write build/pipelab-VERSION.tar.gz: every file of the kit (scripts/dist.sh)
+	@scripts/dist.sh dist $(VERSION)
+
+distcheck: ## make dist, then build, test, install and uninstall from the tarball alone
+	@MAKE="$(MAKE)" scripts/dist.sh check $(VERSION)
+
+clean: ## remove build/ (out/ and report/ hold measurements: remove them by hand)
 	rm -rf build
 
-help:
-	@sed -n '1,12p' Makefile
+help: ## this list
+	@echo "pipelab $(VERSION): make TARGET, where TARGET is one of"
+	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-14s %s\n", $$1, $$2 }' \
+	    $(filter %Makefile %.mk,$(MAKEFILE_LIST))

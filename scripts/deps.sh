@@ -14,6 +14,7 @@ have_pc cmocka    || missing="$missing libcmocka-dev"
 command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
 command -v pigz >/dev/null 2>&1    || missing="$missing pigz"      # tests and bench-pigz
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # tests/cli.sh damages files with it
+command -v man >/dev/null 2>&1     || missing="$missing man-db"    # tests/install.sh renders the man page
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
