@@ -101,8 +101,8 @@ test: ## every test suite: plain, ASan+UBSan, TSan, labs, lessons, install; ends
 -include lessons/lessons.mk
 
 # ---- the main job and benchmarks ---------------------------------------
-demo: $(B)/pipelab ## the main job: 256 MiB of text, every backend side by side, table, plots
-	@scripts/demo.sh $(B)/pipelab
+demo: $(B)/pipelab ## the main job: 256 MiB of text, every backend side by side, table, plots (FRESH=1: new plot data)
+	@FRESH='$(FRESH)' scripts/demo.sh $(B)/pipelab
 
 bench-serial: $(B)/pipelab build/bench/bench_deflate ## serial pipelab against plain single-thread zlib
 	@scripts/bench-serial.sh $(B)/pipelab build/bench/bench_deflate
