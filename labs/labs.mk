@@ -24,15 +24,15 @@ LAB_ENV = MAKE="$(MAKE)" RACE="$(RACE)" LAB_CC="$(CC)" \
 	LAB_LDLIBS="$(LDLIBS)"
 
 .PHONY: lab labs hint labs-verify handout
-lab:
+lab: ## check the first lab not done yet (N=3: check lab 3)
 	@$(LAB_ENV) labs/run.sh lab $(N)
-labs:
+labs: ## every lab with its mark and "k / 8 done"
 	@$(LAB_ENV) labs/run.sh labs
-hint:
+hint: ## the next hint for the current lab (N=3: for lab 3)
 	@$(LAB_ENV) labs/run.sh hint $(N)
-labs-verify:
+labs-verify: ## for instructors and CI: starters fail, solutions pass
 	@$(LAB_ENV) labs/run.sh verify
-handout:
+handout: ## build/pipelab-handout.tar.gz, the kit without the solutions
 	@$(LAB_ENV) labs/run.sh handout
 
 .DEFAULT_GOAL := $(LABS_DEFAULT_GOAL)

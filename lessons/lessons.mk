@@ -10,5 +10,5 @@
 # against the sanitizer build.
 
 .PHONY: lessons-check
-lessons-check: $(B)/pipelab
+lessons-check: $(B)/pipelab ## run every runnable block of the course, check its links, options, references
 	@PIPELAB_BIN=$(CURDIR)/$(B) scripts/lessons-check.sh

@@ -11,8 +11,8 @@
 
 .PHONY: plots report
 
-plots: $(B)/pipelab
+plots: $(B)/pipelab ## collect the missing data into out/data, draw out/plots (FRESH=1: measure again)
 	@PIPELAB=$(B)/pipelab FRESH='$(FRESH)' scripts/plots.sh --collect
 
-report: $(B)/pipelab
+report: $(B)/pipelab ## measure afresh, write report/REPORT.md (a few minutes)
 	@PIPELAB=$(B)/pipelab scripts/report.sh

@@ -21,6 +21,7 @@ if ! command -v clang >/dev/null 2>&1; then
 elif ! ls "$(clang -print-runtime-dir)"/libclang_rt.fuzzer-* >/dev/null 2>&1; then
     missing="$missing libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
 fi
+command -v man >/dev/null 2>&1     || missing="$missing man-db"    # tests/install.sh renders the man page
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

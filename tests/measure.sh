@@ -57,6 +57,8 @@ for b in serial mutex bounded unbounded; do
     check "compare shows $b" grep -q "^$b " cmp.txt
 done
 check "compare csv has 4 rows" test "$(wc -l <cmp.csv)" -eq 5
+check "compare prints the load average above its table" \
+    sh -c "sed -n 2p cmp.txt | grep -Eq '^load average: [0-9.]+, [0-9.]+, [0-9.]+ on [0-9]+ cores'"
 check "compare --backends refuses a bogus name" sh -c "! '$P' compare in.bin --backends serial,nope"
 
 # bench: one row per run, repeats interleaved: A B A B.

@@ -8,6 +8,7 @@
  * the p99 wait in the reader-to-worker queue and the legacy lock wait.
  */
 #include "commands.h"
+#include "machine.h"
 #include "output.h"
 #include "stages.h"
 #include "sweep.h"
@@ -40,7 +41,7 @@ static void compare_row(const char *name, const struct sweep_result *r, double s
 
 static void compare_title(const struct options *o, const char *input)
 {
-    char stages[160];
+    char stages[160], load[256];
     struct stage_list list;
     char why[200];
     if (stage_list_parse(o->stages, o->level, &list, why, sizeof why) == 0)
@@ -50,6 +51,8 @@ static void compare_title(const struct options *o, const char *input)
     printf("pipelab compare: %s; stages %s; chunk %llu KiB; workers %u; channel depth %u%s\n",
            input, stages, (unsigned long long)(o->chunk_size >> 10), o->workers,
            o->channel_depth, o->ordered ? "; ordered" : "");
+    machine_load_line(load, sizeof load);
+    printf("%s\n", load);
     printf("%-10s %9s %8s %13s %15s %18s %13s\n", "backend", "MB/s", "speedup", "peak RSS MiB",
            "peak in flight", "p99 queue wait ms", "lock wait ms");
 }
