@@ -78,27 +78,27 @@ $(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpipelab.a
 # ---- tests -------------------------------------------------------------
 RESULTS := $(CURDIR)/build/test-results.txt
 
-# One suite list per variant; scripts/run-suites.sh runs each under a timeout and
+# One suite list per variant; tests/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
 check-unit: $(B)/pipelab $(TEST_BIN)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
 
 check-tsan: $(B)/pipelab $(TSAN_TESTS)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
 
 test-tsan:
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
-	@scripts/test-summary.sh $(RESULTS)
+	@tests/summary.sh $(RESULTS)
 
 test:
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory SAN=asan check-unit
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
-	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
-	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
-	@scripts/test-summary.sh $(RESULTS)
+	@if [ -f labs/labs.mk ]; then tests/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
+	@if [ -f lessons/lessons.mk ]; then tests/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
+	@tests/summary.sh $(RESULTS)
 
 -include labs/labs.mk
 -include plots/plots.mk
@@ -109,14 +109,14 @@ demo: $(B)/pipelab
 	@scripts/demo.sh $(B)/pipelab
 
 bench-serial: $(B)/pipelab build/bench/bench_deflate
-	@scripts/bench-serial.sh $(B)/pipelab build/bench/bench_deflate
+	@bench/serial.sh $(B)/pipelab build/bench/bench_deflate
 
-build/bench/bench_deflate: scripts/bench_deflate.c
+build/bench/bench_deflate: bench/deflate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 bench-pigz: $(B)/pipelab
-	@scripts/bench-pigz.sh $(B)/pipelab
+	@bench/pigz.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz
