@@ -18,7 +18,7 @@ in=$dir/text-256M.bin; key=$dir/bench.key; rounds=${ROUNDS:-5}
 [ -f "$in" ] || "$pipelab" gen "$in" --size 256M --kind text --seed 1
 [ -f "$key" ] || "$pipelab" keygen "$key"
 command -v pigz >/dev/null || { echo "pigz not found: sudo apt-get install pigz" >&2; exit 69; }
-echo "machine: $(scripts/machine.sh), $(pigz --version 2>&1)"
+echo "machine: $("$pipelab" --machine), $(pigz --version 2>&1)"
 mb=268.435456   # 256 MiB in MB
 
 seconds() { # seconds CMD... : wall time of one run

@@ -14,7 +14,7 @@ dir=build/bench; mkdir -p "$dir"
 in=$dir/text-256M.bin; rounds=${ROUNDS:-5}
 [ -f "$in" ] || "$pipelab" gen "$in" --size 256M --kind text --seed 1
 [ -f "$dir/bench.key" ] || "$pipelab" keygen "$dir/bench.key"
-echo "machine: $(scripts/machine.sh)"
+echo "machine: $("$pipelab" --machine)"
 echo "input: 256 MiB of generated text; $rounds interleaved rounds"
 rounds_csv=$dir/serial-rounds.csv      # one row per round, for plots/median.awk
 echo "round,ratio" > "$rounds_csv"

@@ -202,7 +202,7 @@ the repeats.
 
 ## Machine
 
-- $(scripts/machine.sh)
+- $("$pipelab" --machine)
 - $("$pipelab" --version), source commit $commit
 - load average (1, 5, 15 min) when the run started: $load_before; when it ended: $load_after.
   Other work on the machine slows some runs down; medians and the min-max

@@ -1,0 +1,57 @@
+/*
+ * machine.c — describe the machine a figure was measured on (machine.h).
+ */
+#include "machine.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+
+/* The first "model name" of /proc/cpuinfo; quotes are cut so the CSV field
+ * stays one field. Machines without it (other CPUs, other systems) say
+ * "unknown". */
+static void machine_cpu(char *model, size_t len)
+{
+    snprintf(model, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "model name", 10) == 0 && strchr(line, ':') != NULL) {
+            snprintf(model, len, "%s", strchr(line, ':') + 2);
+            model[strcspn(model, "\n\"")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+}
+
+void machine_describe(struct machine *m)
+{
+    machine_cpu(m->cpu, sizeof m->cpu);
+    m->cores = cpu_count();
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(m->kernel, sizeof m->kernel, "%s %s", u.sysname, u.release);
+    else
+        snprintf(m->kernel, sizeof m->kernel, "unknown kernel");
+    m->compiler = "gcc " __VERSION__;
+    m->zlib = zlibVersion();
+    m->libsodium = sodium_version_string();
+}
+
+void machine_csv(const struct machine *m, char *buf, size_t len)
+{
+    snprintf(buf, len, "\"%s\",%d,\"%s\",%s,%s", m->cpu, m->cores, m->compiler, m->zlib,
+             m->libsodium);
+}
+
+void machine_line(const struct machine *m, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s, %d cores, %s, %s, zlib %s, libsodium %s", m->cpu, m->cores,
+             m->kernel, m->compiler, m->zlib, m->libsodium);
+}

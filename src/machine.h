@@ -1,0 +1,33 @@
+/*
+ * machine.h — the machine a figure was measured on: CPU model, cores, kernel,
+ * compiler, library versions.
+ *
+ * The one description of it in the kit: `pipelab bench` puts it into every
+ * CSV row, and `pipelab --machine` prints it as one line for the scripts
+ * (demo, benchmarks, report), so a figure and the machine it names always
+ * come from the same code. The compiler is the one that built this binary,
+ * the libraries are the ones it runs with.
+ */
+#ifndef PIPELAB_MACHINE_H
+#define PIPELAB_MACHINE_H
+
+#include <stddef.h>
+
+struct machine {
+    char cpu[128];          /* /proc/cpuinfo's "model name", or "unknown" */
+    int cores;
+    char kernel[160];       /* uname: "Linux 6.1.0-18-amd64" */
+    const char *compiler;   /* "gcc 12.2.0" (static string) */
+    const char *zlib;       /* zlibVersion() at run time */
+    const char *libsodium;  /* sodium_version_string() at run time */
+};
+
+void machine_describe(struct machine *m);
+
+/* As CSV fields: "cpu model",cores,"compiler",zlib,libsodium (bench rows). */
+void machine_csv(const struct machine *m, char *buf, size_t len);
+
+/* As one line: cpu, N cores, kernel, compiler, zlib X, libsodium Y. */
+void machine_line(const struct machine *m, char *buf, size_t len);
+
+#endif
