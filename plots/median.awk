@@ -23,9 +23,9 @@
 # a difference smaller than the spread is not a difference.
 #
 # Columns are found by their header name, never by position, so new metrics
-# columns do not break the plots. The quoted machine fields (cpu_model, ...)
-# come last in bench rows, so a comma inside them cannot shift the columns
-# read here.
+# columns do not break the plots. Rows are split on every comma: the quoted
+# machine fields (cpu_model, compiler) never hold one (src/machine.c), and
+# they come last in bench rows.
 
 BEGIN {
     nby = split(by, BY, ",")

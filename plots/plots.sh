@@ -89,8 +89,7 @@ if [ -s "$data/workers.csv" ]; then
     csv=$data/workers.csv
     per_backend "$csv" workers workers_set throughput_mb_s
     list=$(backends "$csv")
-    # cores counts from the end: the quoted CPU model before it may hold commas.
-    cores=$(awk -F, 'NR == 2 { print $(NF - 3) }' "$csv")
+    cores=$(first "$csv" cores)
     t1=$(meta workers title); t2=$(meta workers settings)
     [ -n "$t1" ] || t1="Throughput against workers, per backend"
     [ -n "$t2" ] || t2="from $csv"

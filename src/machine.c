@@ -10,9 +10,18 @@
 #include <sys/utsname.h>
 #include <zlib.h>
 
-/* The first "model name" of /proc/cpuinfo; quotes are cut so the CSV field
- * stays one field. Machines without it (other CPUs, other systems) say
- * "unknown". */
+/* Make text safe as a CSV field: it ends at a newline or a quote, and a comma
+ * becomes a space, so a reader that splits rows on commas finds every column
+ * by its header name (plots/median.awk does). */
+static void machine_field(char *text)
+{
+    text[strcspn(text, "\n\"")] = '\0';
+    for (char *c = strchr(text, ','); c != NULL; c = strchr(c, ','))
+        *c = ' ';
+}
+
+/* The first "model name" of /proc/cpuinfo. Machines without it (other CPUs,
+ * other systems) say "unknown". */
 static void machine_cpu(char *model, size_t len)
 {
     snprintf(model, len, "unknown");
@@ -23,7 +32,7 @@ static void machine_cpu(char *model, size_t len)
     while (fgets(line, sizeof line, f) != NULL) {
         if (strncmp(line, "model name", 10) == 0 && strchr(line, ':') != NULL) {
             snprintf(model, len, "%s", strchr(line, ':') + 2);
-            model[strcspn(model, "\n\"")] = '\0';
+            machine_field(model);
             break;
         }
     }
@@ -39,7 +48,8 @@ void machine_describe(struct machine *m)
         snprintf(m->kernel, sizeof m->kernel, "%s %s", u.sysname, u.release);
     else
         snprintf(m->kernel, sizeof m->kernel, "unknown kernel");
-    m->compiler = "gcc " __VERSION__;
+    snprintf(m->compiler, sizeof m->compiler, "gcc %s", __VERSION__);
+    machine_field(m->compiler);
     m->zlib = zlibVersion();
     m->libsodium = sodium_version_string();
 }

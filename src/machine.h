@@ -14,10 +14,11 @@
 #include <stddef.h>
 
 struct machine {
-    char cpu[128];          /* /proc/cpuinfo's "model name", or "unknown" */
+    char cpu[128];          /* /proc/cpuinfo's "model name", or "unknown";
+                               no comma or quote (a CSV field) */
     int cores;
     char kernel[160];       /* uname: "Linux 6.1.0-18-amd64" */
-    const char *compiler;   /* "gcc 12.2.0" (static string) */
+    char compiler[128];     /* "gcc 12.2.0"; no comma or quote either */
     const char *zlib;       /* zlibVersion() at run time */
     const char *libsodium;  /* sodium_version_string() at run time */
 };
