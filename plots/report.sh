@@ -7,8 +7,9 @@
 # Everything is measured afresh (nothing is reused from out/), so every
 # number in the report comes from this run; the raw CSV files stay beside it
 # in report/data/. The verdicts on the design note's claims are computed from the
-# measured numbers, never written in advance: on another machine the same
-# script may well reach the opposite conclusion, and say so.
+# measured numbers, never written in advance (plots/verdicts.awk, which reads
+# them by column name): on another machine the same script may well reach the
+# opposite conclusion, and say so. Every median is plots/median.awk's.
 #
 # Takes a few minutes on 2 cores: the plots' data (under a minute) and the
 # seed experiment (4 backends x 3 interleaved repeats of 100 MiB at zlib
