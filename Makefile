@@ -81,7 +81,7 @@ RESULTS := $(CURDIR)/build/test-results.txt
 # One suite list per variant; tests/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
 check-unit: $(B)/pipelab $(TEST_BIN)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh tests/plots.sh
 
 check-tsan: $(B)/pipelab $(TSAN_TESTS)
 	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)

@@ -10,9 +10,9 @@
 # Options:
 #   by=         (empty) every row in one group; the line starts with the numbers
 #   count=1     the number of rows of the group follows its by values
-#   header=1    a first line names the fields: the by columns, n, then COL,
-#               COL_min, COL_max for each of cols, so that another awk program
-#               (plots/verdicts.awk) reads the medians by name too
+#   header=1    a first line names the fields: the by columns, n (with
+#               count=1), then COL COL_min COL_max for each of cols, so that
+#               another awk program (plots/verdicts.awk) reads them by name
 #
 # This is the one median of the kit: the plots, the report, the benchmarks
 # (bench/*.sh) and the lessons (lessons/tools/medians) all call it.
