@@ -113,18 +113,18 @@ layers: ## prove the layering: an include from a higher layer fails to compile
 # ---- tests -------------------------------------------------------------
 RESULTS := $(CURDIR)/build/test-results.txt
 
-# One suite list per variant; scripts/run-suites.sh runs each under a timeout and
+# One suite list per variant; tests/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
 check-unit: $(B)/pipelab $(TEST_BIN) ## the unit suites and tests/*.sh of one variant (SAN=...)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh tests/plots.sh
 
 check-tsan: $(B)/pipelab $(TSAN_TESTS) ## the threaded suites, to run with SAN=tsan
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
 
 test-tsan: ## only the ThreadSanitizer suites
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
-	@scripts/test-summary.sh $(RESULTS)
+	@tests/summary.sh $(RESULTS)
 
 test: ## every test suite: plain, ASan+UBSan, TSan, labs, lessons, install; ends "N passed, N failed"
 	@mkdir -p build && rm -f $(RESULTS)
@@ -133,11 +133,11 @@ test: ## every test suite: plain, ASan+UBSan, TSan, labs, lessons, install; ends
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
 	@$(MAKE) --no-print-directory check-faults
 	@$(MAKE) --no-print-directory check-fuzz
-	@scripts/run-suites.sh $(RESULTS) layers "$(MAKE) --no-print-directory layers"
-	@PIPELAB=$(CURDIR)/build/pipelab scripts/run-suites.sh $(RESULTS) conventions tests/install.sh
-	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
-	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
-	@scripts/test-summary.sh $(RESULTS)
+	@tests/run-suites.sh $(RESULTS) layers "$(MAKE) --no-print-directory layers"
+	@PIPELAB=$(CURDIR)/build/pipelab tests/run-suites.sh $(RESULTS) conventions tests/install.sh
+	@if [ -f labs/labs.mk ]; then tests/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
+	@if [ -f lessons/lessons.mk ]; then tests/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
+	@tests/summary.sh $(RESULTS)
 
 # ---- fault injection and fuzzing ----------------------------------------
 # tests/faults: LD_PRELOAD shims make the N-th allocation, or the N-th read,
@@ -159,20 +159,20 @@ $(B)/fuzz_restore: tests/fuzz/fuzz_restore.c $(B)/libpipelab.a
 	$(CC) $(ALL_CFLAGS) $(LIB_INC) $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(LDLIBS)
 
 check-faults: build/pipelab $(FAULT_SHIMS) ## the allocation and I/O failure sweeps (part of make test)
-	@PIPELAB=$(CURDIR)/build/pipelab scripts/run-suites.sh $(RESULTS) faults \
+	@PIPELAB=$(CURDIR)/build/pipelab tests/run-suites.sh $(RESULTS) faults \
 	    "SHIM=$(CURDIR)/build/faults/alloc_shim.so tests/faults/alloc-sweep.sh" \
 	    "SHIM=$(CURDIR)/build/faults/io_shim.so tests/faults/io-sweep.sh"
 
 check-fuzz: ## a short fuzz pass over the seed corpus (part of make test)
 	@$(MAKE) --no-print-directory SAN=fuzz build/fuzz/fuzz_restore
-	@scripts/run-suites.sh $(RESULTS) fuzz \
+	@tests/run-suites.sh $(RESULTS) fuzz \
 	    "FUZZER=$(CURDIR)/build/fuzz/fuzz_restore FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/fuzz/run.sh"
 
 test-faults: ## only the failure sweeps and the short fuzz pass, with a summary
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory check-faults
 	@$(MAKE) --no-print-directory check-fuzz
-	@scripts/test-summary.sh $(RESULTS)
+	@tests/summary.sh $(RESULTS)
 
 fuzz: ## fuzz the container reader and restore for FUZZ_SECONDS (default 60)
 	@$(MAKE) --no-print-directory SAN=fuzz build/fuzz/fuzz_restore
@@ -189,14 +189,14 @@ demo: $(B)/pipelab ## the main job: 256 MiB of text, every backend side by side,
 	@FRESH='$(FRESH)' scripts/demo.sh $(B)/pipelab
 
 bench-serial: $(B)/pipelab build/bench/bench_deflate ## serial pipelab against plain single-thread zlib
-	@scripts/bench-serial.sh $(B)/pipelab build/bench/bench_deflate
+	@bench/serial.sh $(B)/pipelab build/bench/bench_deflate
 
-build/bench/bench_deflate: scripts/bench_deflate.c
+build/bench/bench_deflate: bench/deflate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 bench-pigz: $(B)/pipelab ## bounded pipelab against pigz, and the memory and metrics targets
-	@scripts/bench-pigz.sh $(B)/pipelab
+	@bench/pigz.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)

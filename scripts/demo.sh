@@ -16,7 +16,7 @@ data=out/data
 mkdir -p "$dir"
 in=$dir/text-256M.bin
 start=$(date +%s)
-echo "machine: $(scripts/machine.sh)"
+echo "machine: $("$pipelab" --machine)"
 if [ ! -f "$in" ]; then
     echo "generating $in (256 MiB of text, seed 1)"
     "$pipelab" gen "$in" --size 256M --kind text --seed 1

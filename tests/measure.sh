@@ -67,6 +67,16 @@ check "bench writes one row per run" test "$(wc -l <b.csv)" -eq 5
 order=$(awk -F, 'NR > 1 { printf "%s%s", sep, $8; sep = " " }' b.csv)
 check "bench interleaves repeats (A B A B)" test "$order" = "serial bounded serial bounded"
 check "bench rows name the machine" sh -c "head -1 b.csv | grep -q 'cpu_model,cores,compiler,zlib,libsodium'"
+# --machine and bench rows describe the machine with the same code: the row's
+# "cpu",cores,"compiler",zlib,libsodium appear in the line, in that order.
+same_machine() {
+    line=$("$P" --machine) || return 1
+    want=$(tail -n 1 b.csv | awk -F'"' '{ split($3, c, ","); split($5, l, ",")
+        printf "%s, %s cores, *, %s, zlib %s, libsodium %s", $2, c[2], $4, l[2], l[3] }')
+    case $line in $want) return 0 ;; esac
+    return 1
+}
+check "--machine names the machine of the bench rows" same_machine
 
 # An interrupted sweep stops its child and leaves no scratch directory.
 mkdir -p scratch

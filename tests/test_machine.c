@@ -4,7 +4,7 @@
  * What must hold:
  *   - the line names the three load averages and the number of cores;
  *   - it warns exactly when the 1-minute load is half the cores or more
- *     (the rule of scripts/report.sh), and stays one line either way;
+ *     (the rule of plots/report.sh), and stays one line either way;
  *   - on this machine, machine_load_line gives a line of the same form.
  */
 #include "testutil.h"

@@ -12,16 +12,15 @@
  * its own, months later.
  */
 #include "commands.h"
+#include "machine.h"
 #include "output.h"
 #include "sweep.h"
 #include "util.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define LIST_MAX 16
 
@@ -105,25 +104,6 @@ static void bench_config(const struct bench_plan *p, int k, struct options *o, c
     o->writer_delay_us = p->delays.v[d % p->delays.count];
 }
 
-/* The machine, as CSV fields: "cpu model",cores,"compiler",zlib,libsodium. */
-static void bench_machine(char *buf, size_t len)
-{
-    char model[128] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "model name", 10) == 0 && strchr(line, ':') != NULL) {
-            snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
-            model[strcspn(model, "\n\"")] = '\0';
-            break;
-        }
-    }
-    if (f != NULL)
-        fclose(f);
-    snprintf(buf, len, "\"%s\",%d,\"gcc %s\",%s,%s", model, cpu_count(), __VERSION__,
-             zlibVersion(), sodium_version_string());
-}
-
 static void bench_progress(int run, int total, const char *backend, const struct options *c,
                            double mbs)
 {
@@ -172,7 +152,9 @@ int command_bench(const struct options *o)
         }
         out = csv.file;
     }
-    bench_machine(machine, sizeof machine);
+    struct machine m;
+    machine_describe(&m);
+    machine_csv(&m, machine, sizeof machine);
     int configs = bench_configs(&plan), total = configs * (int)o->repeats, run = 0;
     bool header_done = false;
     for (unsigned rep = 1; rc == 0 && rep <= o->repeats; rep++) {

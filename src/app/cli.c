@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "backend.h"
 #include "commands.h"
+#include "machine.h"
 #include "util.h"
 
 #include <stddef.h>
@@ -178,6 +179,17 @@ static void cli_help_all(FILE *out)
     for (size_t i = 0; i < CLI_OPTION_COUNT; i++)
         cli_print_option(&cli_options[i], out);
     fprintf(out, "  %-26s %s\n  %-26s %s\n", "--help", "show help", "--version", "show the version");
+    fprintf(out, "  %-26s %s\n", "--machine", "name the machine (CPU, cores, kernel, compiler, libraries)");
+}
+
+/* `pipelab --machine`: the line the scripts print above their figures. */
+static void cli_machine(FILE *out)
+{
+    struct machine m;
+    char line[512];
+    machine_describe(&m);
+    machine_line(&m, line, sizeof line);
+    fprintf(out, "%s\n", line);
 }
 
 /* ---- parsing --------------------------------------------------------- */
@@ -313,6 +325,10 @@ int cli_main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("pipelab %s\n", PIPELAB_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "--machine") == 0) {
+        cli_machine(stdout);
         return 0;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

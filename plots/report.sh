@@ -7,8 +7,9 @@
 # Everything is measured afresh (nothing is reused from out/), so every
 # number in the report comes from this run; the raw CSV files stay beside it
 # in report/data/. The verdicts on the design note's claims are computed from the
-# measured numbers, never written in advance: on another machine the same
-# script may well reach the opposite conclusion, and say so.
+# measured numbers, never written in advance (plots/verdicts.awk, which reads
+# them by column name): on another machine the same script may well reach the
+# opposite conclusion, and say so. Every median is plots/median.awk's.
 #
 # Takes a few minutes on 2 cores: the plots' data (under a minute) and the
 # seed experiment (4 backends x 3 interleaved repeats of 100 MiB at zlib
@@ -35,7 +36,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 echo "report.sh: 1/3 the plots' data (fresh)"
-DATA_DIR=$data FRESH=1 scripts/plots-data.sh "$pipelab"
+DATA_DIR=$data FRESH=1 plots/plots-data.sh "$pipelab"
 
 # ---- the design note's experiment ----------------------------------------------
 # The design note: "10 workers processing 100MB file (8MB chunks)". Defaults for the
@@ -56,7 +57,7 @@ $pipelab $*"
 echo "report.sh: 3/3 plots and REPORT.md"
 DATA_DIR=$data OUT_DIR=$report COMPARE_CSV=$seed_csv \
     COMPARE_TITLE="The design note's experiment: 10 workers, 100 MiB text, 8 MiB chunks, compress (level 6) + encrypt" \
-    scripts/plots.sh > "$tmp/plots.out"
+    plots/plots.sh > "$tmp/plots.out"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- helpers --------------------------------------------------------------
@@ -108,7 +109,7 @@ table_by() {
 workers_summary() {
     csv=$data/workers.csv
     base=$(stat "$csv" serial throughput_mb_s)
-    n=$(awk -F, 'NR == 2 { print $(NF - 3) }' "$csv")
+    n=$(stat "$csv" serial cores)
     awk -F, -v by="backend,workers_set" -v cols=throughput_mb_s -f "$gp/median.awk" "$csv" |
         awk -v base="$base" -v n="$n" '
             $2 == n && $1 != "serial" {
@@ -132,13 +133,15 @@ queue_table() {
         awk '{ printf "| %d | %.1f | %.1f | %.1f | %.1f | %.1f |\n", $1, $2, $5, $8, $11, $14 }'
 }
 
+# writer_pace: how slow the depth experiment's writer was, in words.
+writer_pace() {
+    awk -v delay="$(stat "$data/depths.csv" mutex writer_delay_us)" \
+        -v chunk="$(stat "$data/depths.csv" mutex chunk_size_b)" \
+        'BEGIN { printf "%g ms per %g MiB: a disk of about %.0f MB/s", delay / 1000, chunk / 1048576, chunk / delay }'
+}
+
 # ---- the design note's figures and the verdicts ------------------------------------
 S=$(stat "$seed_csv" serial throughput_mb_s)
-chunk_b=$(awk -F, 'NR == 2 { print $5 }' "$seed_csv")
-bytes_in=$(stat "$seed_csv" serial bytes_in_b)
-# bench rows end with "cpu model",cores,"compiler",zlib,libsodium; count from
-# the end, since the CPU model may hold commas.
-cores=$(awk -F, 'NR == 2 { print $(NF - 3) }' "$seed_csv")
 
 # One row per backend for the table, every figure a median over the repeats.
 seed_table() {
@@ -167,125 +170,21 @@ seed_table() {
     done
 }
 
+# verdicts: the design note's claims against the medians (plots/verdicts.awk
+# says how each verdict is reached). It reads three median tables by name.
 verdicts() {
-    awk -v S="$S" -v cores="$cores" -v chunk_b="$chunk_b" -v bytes_in="$bytes_in" \
-        -v load="$load_before" -v reps="$(awk -F, '$8 == "mutex"' "$seed_csv" | wc -l)" \
-        -v workers="$(awk -F, 'NR == 2 { print $3 }' "$seed_csv")" \
-        -v depth="$(awk -F, 'NR == 2 { print $4 }' "$seed_csv")" \
-        -v M="$(stat "$seed_csv" mutex throughput_mb_s)" \
-        -v Mlo="$(stat "$seed_csv" mutex throughput_mb_s min)" \
-        -v Mhi="$(stat "$seed_csv" mutex throughput_mb_s max)" \
-        -v B="$(stat "$seed_csv" bounded throughput_mb_s)" \
-        -v Blo="$(stat "$seed_csv" bounded throughput_mb_s min)" \
-        -v Bhi="$(stat "$seed_csv" bounded throughput_mb_s max)" \
-        -v U="$(stat "$seed_csv" unbounded throughput_mb_s)" \
-        -v Mwall="$(stat "$seed_csv" mutex wall_time_s)" \
-        -v Mhold="$(stat "$seed_csv" mutex lock_hold_total_ms)" \
-        -v Mwait="$(stat "$seed_csv" mutex lock_wait_total_ms)" \
-        -v Bwall="$(stat "$seed_csv" bounded wall_time_s)" \
-        -v Bbusy="$(stat "$seed_csv" bounded worker_busy_total_ms)" \
-        -v Mrss="$(stat "$seed_csv" mutex peak_rss_kib)" \
-        -v Brss="$(stat "$seed_csv" bounded peak_rss_kib)" \
-        -v Urss="$(stat "$seed_csv" unbounded peak_rss_kib)" \
-        -v Srss="$(stat "$seed_csv" serial peak_rss_kib)" \
-        -v Min="$(stat "$seed_csv" mutex peak_chunks_in_flight_chunks)" \
-        -v Bin="$(stat "$seed_csv" bounded peak_chunks_in_flight_chunks)" \
-        -v Bqc="$(stat "$seed_csv" bounded cpu_queue_depth_max_items)" \
-        -v Bqw="$(stat "$seed_csv" bounded writer_queue_depth_max_items)" \
-        -v chunks="$(stat "$seed_csv" serial chunks)" \
-        -v Dm="$(stat "$data/depths.csv" mutex peak_rss_kib)" \
-        -v Db="$(awk -F, -v by=channel_depth_set -v cols=peak_rss_kib -v where=backend=bounded \
-                     -f "$gp/median.awk" "$data/depths.csv" | awk '$1 == 4 { print $2 }')" \
-        -v Dbytes="$(stat "$data/depths.csv" mutex bytes_in_b)" \
-        -v Dworkers="$(awk -F, 'NR == 2 { print $3 }' "$data/depths.csv")" \
-        -v Dchunk="$(awk -F, 'NR == 2 { print $5 }' "$data/depths.csv")" '
-    function mib(kib) { return kib / 1024 }
-    BEGIN {
-        chunk_mib = chunk_b / 1048576; in_mib = bytes_in / 1048576
-        r = B / M
-        overlap = (Blo <= Mhi && Mlo <= Bhi)
-
-        # --- throughput ---
-        printf "**Throughput.** The design note expected about 150 MB/s for mutex and about 250 MB/s "
-        printf "for channels, channels about 1.67x faster. Measured here: mutex %.1f MB/s, ", M
-        printf "bounded %.1f MB/s, unbounded %.1f MB/s (medians of %d), so bounded/mutex = %.2fx. ", B, U, reps, r
-        # A direction counts only if the spreads of the repeats do not overlap.
-        if (r >= 1.10 && !overlap) {
-            printf "The direction of the claim holds: the channels were faster in every repeat. "
-            if (r / 1.667 >= 0.8 && r / 1.667 <= 1.2)
-                printf "Its size (1.67x) holds too, within 20%%.\n\n"
-            else
-                printf "Its size does not: %.2fx measured against 1.67x claimed.\n\n", r
-        } else if (r <= 0.91 && !overlap) {
-            printf "The claim is reversed here: mutex was faster in every repeat, so neither its direction nor its size holds.\n\n"
-        } else {
-            printf "The claim is not confirmed: the repeats overlap (mutex %.1f-%.1f, bounded %.1f-%.1f MB/s), ", Mlo, Mhi, Blo, Bhi
-            printf "so this run cannot tell the two apart and the %.2fx between the medians is within the noise; neither the direction nor the size (1.67x) is established.\n\n", r
-        }
-
-        # --- why ---
-        hold_pct = 100 * Mhold / 1000 / Mwall
-        busy = Bbusy / 1000 / Bwall         # worker-seconds of processing per second
-        usable = cores < workers ? cores : workers
-        printf "*Why.* Serial (one thread doing everything) reached %.1f MB/s, so with %d cores no backend can beat about %d x %.1f = %.0f MB/s. ", \
-            S, cores, cores, S, cores * S
-        printf "mutex reached %.2fx serial and bounded %.2fx. ", M / S, B / S
-        printf "bounded\047s workers spent %.1f seconds processing per second of the run (at most %d can run at once: --cpu-tokens defaults to the cores). ", busy, usable
-        printf "The writer mutex was held for %.0f ms in all, %.1f %% of the mutex run, and tasks waited %.0f ms in total for it. ", Mhold, hold_pct, Mwait
-        if (hold_pct < 20 && busy >= 0.8 * usable)
-            printf "So this machine is CPU-bound on deflate, not on the writer: the lock sat idle most of the time, so it cannot be what limits mutex, and removing it cannot buy the 1.67x the design note expected; a difference between mutex and the channel backends here comes from elsewhere (scheduling, other programs on the machine), not from writer contention. The design note\047s \"write bottleneck\" needs a writer slower than the compressors together (try `--writer-delay-us`, or more cores than here). "
-        else if (hold_pct < 20)
-            printf "The lock sat idle most of the time, so it is not what limits mutex here; the cores were not kept busy either, which points at the reader or at other programs competing for the CPUs. "
-        else
-            printf "That is a large share of the run: the shared writer is close to saturation here and its lock is a real bottleneck. "
-        printf "The absolute figures (150 and 250 MB/s) describe its author\047s machine, which it does not name; only the ratios compare.\n\n"
-        split(load, L, " ")
-        if (L[1] + 0 >= 0.5 * cores)
-            printf "*Caution.* When this run started the 1-minute load average was %s on %d cores: other programs were using the CPUs too, so every throughput here is lower and noisier than on an idle machine. The spread (min-max) says how much to trust a difference.\n\n", L[1], cores
-
-        # --- memory: mutex ---
-        printf "**Memory, mutex.** The design note expected \"100MB+\" because the legacy design loads every chunk first. "
-        printf "Measured: mutex peaked at %.0f MiB RSS with %d of %d chunks in memory at once (the input is %.0f MiB). ", \
-            mib(Mrss), Min, chunks, in_mib
-        if (Min >= chunks && mib(Mrss) >= 0.9 * in_mib)
-            printf "The claim holds: memory grows with the file, not with the work in progress.\n\n"
-        else
-            printf "The claim does not hold as stated: not every chunk was in memory at once.\n\n"
-
-        # --- memory: channels ---
-        cap = 2 * depth + workers + 2
-        printf "**Memory, channels.** The design note expected \"max 4 chunks buffered per stage (32MB)\". "
-        printf "Measured for bounded: at most %d chunks in the reader-to-workers channel and %d in the workers-to-writer channel, ", Bqc, Bqw
-        if (Bqc <= depth && Bqw <= depth)
-            printf "so \"max 4 per stage\" holds for the channels themselves; "
-        else
-            printf "more than the depth of 4 (a bug worth reporting); "
-        printf "but peak RSS was %.0f MiB (unbounded %.0f MiB, mutex %.0f MiB, serial %.0f MiB) with %d chunks in flight. ", \
-            mib(Brss), mib(Urss), mib(Mrss), mib(Srss), Bin
-        if (mib(Brss) <= 1.25 * 32)
-            printf "The 32MB figure holds. "
-        else
-            printf "The 32MB figure does not hold (%.1fx it). ", mib(Brss) / 32
-        printf "The channels are not the only place a chunk can wait: each of the %d workers holds one while it waits for a CPU token or for room in the writer\047s channel, ", workers
-        printf "and the reader and the writer hold one each, so bounded can have up to (2 x %d + %d + 2) = %d chunks of %.0f MiB = %.0f MiB in flight. ", \
-            depth, workers, cap, chunk_mib, cap * chunk_mib
-        if (cap * chunk_mib >= in_mib)
-            printf "That is more than the whole %.0f MiB input, so with %d workers and %.0f MiB chunks the bound never binds and bounded can use about as much memory as mutex (here %.0f%% of it). ", \
-                in_mib, workers, chunk_mib, 100 * Brss / Mrss
-        else
-            printf "That is less than the %.0f MiB input, so the bound binds: bounded used %.0f%% of mutex\047s memory. ", in_mib, 100 * Brss / Mrss
-        dcap = 2 * 4 + Dworkers + 2
-        if (dcap * Dchunk < Dbytes)
-            printf "Where the bound is below the file size, as in the channel-depth experiment below "
-        else
-            printf "In the channel-depth experiment below "
-        printf "(%.0f MiB input, %g MiB chunks, %d workers, a slow writer), bounded at depth 4 can hold at most %d chunks (%g MiB); it peaked at %.0f MiB RSS against %.0f MiB for mutex", \
-            Dbytes / 1048576, Dchunk / 1048576, Dworkers, dcap, dcap * Dchunk / 1048576, mib(Db), mib(Dm)
-        if (Db <= 0.5 * Dm)
-            printf ": there the direction of the design note\047s memory claim holds clearly.\n"
-        else
-            printf ": even there the difference is smaller than the design note suggests.\n"
-    }'
+    figures=throughput_mb_s,wall_time_s,peak_rss_kib,peak_chunks_in_flight_chunks,chunks
+    figures=$figures,cpu_queue_depth_max_items,writer_queue_depth_max_items
+    figures=$figures,lock_hold_total_ms,lock_wait_total_ms,worker_busy_total_ms
+    figures=$figures,bytes_in_b,chunk_size_b,workers_set,channel_depth_set,cores
+    awk -F, -v by=backend -v cols="$figures" -v count=1 -v header=1 \
+        -f "$gp/median.awk" "$seed_csv" > "$tmp/seed.med"
+    awk -F, -v by=backend -v cols="$figures" -v count=1 -v header=1 \
+        -f "$gp/median.awk" "$data/depths.csv" > "$tmp/depths.med"
+    awk -F, -v by=backend,channel_depth_set -v cols=peak_rss_kib -v count=1 -v header=1 \
+        -f "$gp/median.awk" "$data/depths.csv" > "$tmp/depth.med"
+    awk -v load="$load_before" -f "$gp/verdicts.awk" table=seed "$tmp/seed.med" \
+        table=depths "$tmp/depths.med" table=depth "$tmp/depth.med"
 }
 
 # ---- REPORT.md --------------------------------------------------------------
@@ -304,7 +203,7 @@ the repeats.
 
 ## Machine
 
-- $(scripts/machine.sh)
+- $("$pipelab" --machine)
 - $("$pipelab" --version), source commit $commit
 - load average (1, 5, 15 min) when the run started: $load_before; when it ended: $load_after.
   Other work on the machine slows some runs down; medians and the min-max
@@ -353,7 +252,7 @@ $(workers_summary)
 ## Memory and channel depth with a slow writer
 
 Settings: $(settings depths). The writer sleeps
-before each chunk ($(awk -F, 'NR == 2 { printf "%g ms per %g MiB: a disk of about %.0f MB/s", $7 / 1000, $5 / 1048576, $5 / $7 }' "$data/depths.csv")),
+before each chunk ($(writer_pace)),
 and the stage is the cheap checksum, so the writer is by far the slowest
 stage and chunks pile up wherever the design lets them. Only bounded's
 memory depends on --channel-depth.
@@ -401,7 +300,7 @@ $(commands trace-bounded trace-mutex)
 
 ## Reproduce
 
-\`make report\` measures all of the above again (scripts/report.sh);
+\`make report\` measures all of the above again (plots/report.sh);
 \`make plots\` draws the same plots into out/plots/ from data it keeps in
 out/data/ (\`make plots FRESH=1\` measures again). Every image here has an
 SVG twin beside it.

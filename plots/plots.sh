@@ -3,10 +3,10 @@
 # and SVG, with gnuplot; awk turns the CSV and trace files into what gnuplot
 # reads (no python: a bare Debian machine may not have it).
 #
-#   scripts/plots.sh              draw from DATA_DIR (default out/data)
-#   scripts/plots.sh --collect    first collect missing data (scripts/plots-data.sh;
+#   plots/plots.sh              draw from DATA_DIR (default out/data)
+#   plots/plots.sh --collect    first collect missing data (plots/plots-data.sh;
 #                                 `make plots` runs this)
-#   COMPARE_CSV=out/demo/compare.csv scripts/plots.sh
+#   COMPARE_CSV=out/demo/compare.csv plots/plots.sh
 #                                 also a bar chart of throughput and peak RSS per
 #                                 backend from that `compare --csv` (or `bench
 #                                 --csv`: medians over its repeats); COMPARE_TITLE
@@ -22,9 +22,9 @@ if ! command -v gnuplot >/dev/null 2>&1; then
     exit 69
 fi
 case "${1:-}" in
-    --collect) scripts/plots-data.sh ;;
+    --collect) plots/plots-data.sh ;;
     "") ;;
-    *) echo "usage: scripts/plots.sh [--collect]  (see the comment at its top)" >&2; exit 64 ;;
+    *) echo "usage: plots/plots.sh [--collect]  (see the comment at its top)" >&2; exit 64 ;;
 esac
 
 mkdir -p "$outdir"
@@ -89,8 +89,7 @@ if [ -s "$data/workers.csv" ]; then
     csv=$data/workers.csv
     per_backend "$csv" workers workers_set throughput_mb_s
     list=$(backends "$csv")
-    # cores counts from the end: the quoted CPU model before it may hold commas.
-    cores=$(awk -F, 'NR == 2 { print $(NF - 3) }' "$csv")
+    cores=$(first "$csv" cores)
     t1=$(meta workers title); t2=$(meta workers settings)
     [ -n "$t1" ] || t1="Throughput against workers, per backend"
     [ -n "$t2" ] || t2="from $csv"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test-summary.sh RESULTS — add up every suite's counts and print one line.
+# summary.sh RESULTS — add up every suite's counts and print one line.
 # Exits non-zero when any test failed, so `make test` fails too.
 set -u
 awk '

@@ -1,5 +1,5 @@
 /*
- * bench_deflate.c — the yardstick for `make bench-serial`: a plain,
+ * deflate.c — the yardstick for `make bench-serial`: a plain,
  * single-threaded zlib deflate of a file, as a simple compressor would do it.
  *
  *   bench_deflate IN OUT [LEVEL]

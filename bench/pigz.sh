@@ -18,7 +18,7 @@ in=$dir/text-256M.bin; key=$dir/bench.key; rounds=${ROUNDS:-5}
 [ -f "$in" ] || "$pipelab" gen "$in" --size 256M --kind text --seed 1
 [ -f "$key" ] || "$pipelab" keygen "$key"
 command -v pigz >/dev/null || { echo "pigz not found: sudo apt-get install pigz" >&2; exit 69; }
-echo "machine: $(scripts/machine.sh), $(pigz --version 2>&1)"
+echo "machine: $("$pipelab" --machine), $(pigz --version 2>&1)"
 mb=268.435456   # 256 MiB in MB
 
 seconds() { # seconds CMD... : wall time of one run
@@ -29,9 +29,11 @@ run_bounded() { "$pipelab" process "$in" "$dir/out.plab" --force --backend bound
                     --level 6 --key-file "$key" --no-progress "$@"; }
 run_serial()  { "$pipelab" process "$in" "$dir/out.plab" --force --backend serial --level 6 \
                     --key-file "$key" --no-progress; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# One row per round; median COLUMN is its median (plots/median.awk).
+rounds_csv=$dir/pigz-rounds.csv
+echo "round,pigz_s,bounded_s,bounded_metrics_s,serial_s,peak_rss_kib" > "$rounds_csv"
+median() { awk -F, -v by= -v cols="$1" -f plots/median.awk "$rounds_csv" | cut -d' ' -f1; }
 
-p=""; b=""; bm=""; s=""; rss=""
 for r in $(seq 1 "$rounds"); do
     tp=$(seconds run_pigz)
     tb=$(seconds run_bounded --metrics none)
@@ -41,10 +43,10 @@ for r in $(seq 1 "$rounds"); do
     printf 'round %d: pigz %.1f  bounded %.1f  bounded+metrics %.1f  serial %.1f MB/s  (peak RSS %d KiB)\n' \
         "$r" "$(calc "$mb/$tp")" "$(calc "$mb/$tb")" "$(calc "$mb/$tm")" \
         "$(calc "$mb/$ts")" "$kib"
-    p="$p $tp"; b="$b $tb"; bm="$bm $tm"; s="$s $ts"; rss="$rss $kib"
+    echo "$r,$tp,$tb,$tm,$ts,$kib" >> "$rounds_csv"
 done
-mp=$(echo $p | median); mbd=$(echo $b | median); mm=$(echo $bm | median); ms=$(echo $s | median)
-mr=$(echo $rss | median)
+mp=$(median pigz_s); mbd=$(median bounded_s); mm=$(median bounded_metrics_s); ms=$(median serial_s)
+mr=$(median peak_rss_kib)
 limit_kib=$(calc "((2*4 + 2 + 2) * 1024 * 1.4 + 16384)")
 vs_pigz=$(calc "$mp / $mbd"); vs_serial=$(calc "$ms / $mbd")
 cost=$(calc "($mm / $mbd - 1) * 100")
@@ -55,6 +57,6 @@ printf 'bounded / pigz      = %.3f   (target >= 0.97)\n' "$vs_pigz"
 printf 'bounded / serial    = %.2fx  (target >= 1.90)\n' "$vs_serial"
 printf 'metrics on vs off   = %+.1f%%  (target <= 2%%)\n' "$cost"
 printf 'bounded peak RSS    = %.1f MiB (limit %.1f MiB)\n' "$(calc "$mr/1024")" "$(calc "$limit_kib/1024")"
-rm -f "$dir/out.gz" "$dir/out.plab" "$dir/m.csv"
+rm -f "$dir/out.gz" "$dir/out.plab" "$dir/m.csv" "$rounds_csv"
 awk -v a="$vs_pigz" -v b="$vs_serial" -v c="$cost" -v r="$mr" -v l="$limit_kib" \
     'BEGIN { exit !(a >= 0.97 && b >= 1.90 && c <= 2 && r <= l) }'

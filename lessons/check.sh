@@ -1,7 +1,7 @@
 #!/bin/bash
-# lessons-check.sh — keep the course true to the code (run by `make lessons-check`).
+# check.sh — keep the course true to the code (run by `make lessons-check`).
 #
-#   scripts/lessons-check.sh [FILE.md ...]     (default: every page under lessons/)
+#   lessons/check.sh [FILE.md ...]     (default: every page under lessons/)
 #
 # Four kinds of check, one line each, then "N passed, M failed":
 #   run    every block marked runnable runs and exits 0. A fenced ```sh block
