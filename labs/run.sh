@@ -70,6 +70,7 @@ lab_dir() {
 load_lab() {
     LAB_TITLE=""; LAB_TIME=""; LAB_FILES=""; LAB_REPLACES=""; LAB_SAN=""
     LAB_EXPECT_FAIL=""; LAB_TRY=""; LAB_CHECK_TIMEOUT=""; LAB_KIT_ANSWER=""
+    LAB_GENERATED=""
     # shellcheck disable=SC1090,SC1091
     . "$1/lab.sh"
 }
@@ -247,7 +248,12 @@ status_word() {
         tsan) echo "ThreadSanitizer reported a problem" ;;
         leak) echo "memory was never freed (LeakSanitizer)" ;;
         memory) echo "a memory error (AddressSanitizer / UBSan)" ;;
-        crash) echo "crashed (exit status $2)" ;;
+        crash)
+            if [ -z "$2" ]; then echo "crashed"
+            elif [ "$2" -gt 128 ] && kill -l "$(($2 - 128))" >/dev/null 2>&1; then
+                echo "crashed (signal SIG$(kill -l "$(($2 - 128))"))"
+            else echo "crashed (exit status $2)"
+            fi ;;
         *) echo "" ;;
     esac
 }
@@ -275,6 +281,11 @@ show_results() {
             fi
         fi
         details "$log" | sed 's/^/      → /'
+        # A crash with nothing to explain it: what the check wrote last.
+        if [ "$st" = crash ] && [ -z "$(details "$log")" ]; then
+            say "      the check's last words:"
+            grep -v '^\[ *[A-Z]* *\]' "$log" | tail -n 6 | sed 's/^/        /'
+        fi
         sed -n 's/^LAB-NOTE: /      · /p' "$log"
     done <"$results"
     PASSED=$((total - bad)); TOTAL=$total
@@ -325,6 +336,10 @@ cmd_lab() {
         v=$(variant_for_lab)
         set_timeouts "$v"
         say "Lab $n — $LAB_TITLE    ($dir)"
+        if [ -n "$LAB_GENERATED" ]; then
+            generate_starters "$dir" "$dir" || { say "$GEN_MSG"; exit 2; }
+            [ -n "$GEN_WROTE" ] && say "Wrote$GEN_WROTE into $dir/ (yours to edit; delete one to get it back as shipped)."
+        fi
         case $v in
             tsan) say "(checks built with ThreadSanitizer${RACE:+ because RACE=1})" ;;
             asan) say "(checks built with AddressSanitizer and LeakSanitizer)" ;;
@@ -431,15 +446,20 @@ cmd_hint() {
 verify_starter() {
     local dir=$1 n out f st bin test log failed=0 total=0 missing=""
     n=$(lab_n "$dir")
+    STARTERS=$dir
+    if [ -n "$LAB_GENERATED" ]; then
+        STARTERS="build/labs/verify/$(lab_num "$dir")-starters"
+        starter_copy "$dir" "$STARTERS" || { VERIFY_MSG=$GEN_MSG; return 1; }
+    fi
     for f in $LAB_FILES; do
-        if ! grep -q "TODO(lab $n)" "$dir/$f"; then
+        if ! grep -q "TODO(lab $n)" "$STARTERS/$f"; then
             VERIFY_MSG="starter $f has no TODO(lab $n) left: is a solution copied over it?"
             return 1
         fi
     done
     out="build/labs/verify/$(lab_num "$dir")-starter"
     local v; v=${LAB_SAN:-plain}
-    if ! PIPELAB_OUT=$out build_lab "$dir" "$dir" "$v" "$out" >"$out.build.log" 2>&1; then
+    if ! PIPELAB_OUT=$out build_lab "$dir" "$STARTERS" "$v" "$out" >"$out.build.log" 2>&1; then
         VERIFY_MSG="the starter does not build (see $out.build.log)"
         return 1
     fi
@@ -465,6 +485,47 @@ verify_starter() {
     return 0
 }
 
+# ---- generated starters ---------------------------------------------------
+
+# A lab may ship starters that are one base file plus a small patch each
+# (LAB_GENERATED, made from variants/base.c and variants/NAME.patch): lab 8's
+# six variants differ by a line or two, and are written once that way.
+
+# generate_starters DIR DEST [all]: write the generated starters of DIR into
+# DEST, each only if it is not there yet (or every one, with "all"). Sets
+# GEN_MSG and returns 1 when a patch no longer applies.
+generate_starters() {
+    local dir=$1 dest=$2 every=${3:-} f
+    GEN_WROTE=""
+    for f in $LAB_GENERATED; do
+        [ -z "$every" ] && [ -f "$dest/$f" ] && continue
+        if [ ! -f "$dir/variants/base.c" ]; then
+            GEN_MSG="$dest/$f is missing (and this copy of the kit has no $dir/variants/ to make it from)"
+            return 1
+        fi
+        if ! patch -s --fuzz=0 --batch -r - -o "$dest/$f.tmp" "$dir/variants/base.c" \
+                "$dir/variants/${f%.c}.patch" >"$dest/$f.log" 2>&1; then
+            GEN_MSG="$dir/variants/${f%.c}.patch no longer applies to variants/base.c"
+            rm -f "$dest/$f.tmp"
+            return 1
+        fi
+        rm -f "$dest/$f.log"
+        mv "$dest/$f.tmp" "$dest/$f"
+        GEN_WROTE="$GEN_WROTE $f"
+    done
+}
+
+# The starters of a lab as shipped, in DEST: its own files, and the
+# generated ones made afresh.
+starter_copy() {
+    local dir=$1 dest=$2 f
+    rm -rf "$dest"; mkdir -p "$dest"
+    for f in $LAB_FILES; do
+        [ -f "$dir/$f" ] && case " $LAB_GENERATED " in *" $f "*) ;; *) cp "$dir/$f" "$dest/$f" ;; esac
+    done
+    generate_starters "$dir" "$dest" all
+}
+
 # ---- the answers ----------------------------------------------------------
 
 # The kit's own file that is the answer for one of LAB_FILES, if any.
@@ -485,13 +546,16 @@ has_answers() {
     for f in $LAB_FILES; do kit_answer_for "$f" >/dev/null || return 1; done
 }
 
-# heal_lab DIR DEST: the answers of a lab, in DEST (never in DIR): a copy of
-# each starter with solution.patch applied exactly (no fuzz, not reversed),
-# or the kit's own file. Sets HEAL_MSG and returns 1 when that fails.
+# heal_lab DIR STARTERS DEST: the answers of lab DIR, in DEST (never in DIR):
+# a copy of each starter (from STARTERS) with DIR/solution.patch applied
+# exactly (no fuzz, not reversed), or the kit's own file. Sets HEAL_MSG and
+# returns 1 when that fails.
 heal_lab() {
-    local dir=$1 dest=$2 f k log
+    local dir=$1 starters=$2 dest=$3 f k log
     rm -rf "$dest"; mkdir -p "$dest"
-    for f in $LAB_FILES; do cp "$dir/$f" "$dest/$f" || { HEAL_MSG="cannot copy $dir/$f"; return 1; }; done
+    for f in $LAB_FILES; do
+        cp "$starters/$f" "$dest/$f" || { HEAL_MSG="cannot copy $starters/$f"; return 1; }
+    done
     if [ -f "$dir/solution.patch" ]; then
         log="$dest.patch.log"
         if ! patch -s -p1 -d "$dest" --fuzz=0 --forward --batch --no-backup-if-mismatch -r - \
@@ -546,7 +610,7 @@ verify_lab() {
         local ok=1 v
         verify_starter "$dir" || ok=0
         HEALED="build/labs/verify/$(lab_num "$dir")-healed"
-        if [ $ok -eq 1 ] && has_answers "$dir" && ! heal_lab "$dir" "$HEALED"; then
+        if [ $ok -eq 1 ] && has_answers "$dir" && ! heal_lab "$dir" "$STARTERS" "$HEALED"; then
             ok=0; VERIFY_MSG=$HEAL_MSG
         fi
         if [ $ok -eq 1 ] && has_answers "$dir"; then
@@ -605,19 +669,64 @@ kit_files() {
     done
 }
 
+# ---- editing an answer ---------------------------------------------------
+
+# heal N: lab N's answers in build/labs/heal/NN/, to read or edit.
+cmd_heal() {
+    local dir; dir=$(lab_dir "${1:-}") || exit 2
+    ( load_lab "$dir"
+      local dest starters
+      dest="build/labs/heal/$(lab_num "$dir")"; starters=$dir
+      if [ -n "$LAB_GENERATED" ]; then
+          starters="$dest.starters"
+          starter_copy "$dir" "$starters" || die "$GEN_MSG"
+      fi
+      has_answers "$dir" || die "$dir has no answers here (a handout?)"
+      heal_lab "$dir" "$starters" "$dest" || die "$HEAL_MSG"
+      say "Lab $(lab_n "$dir")'s answers are in $dest/. After editing them there,"
+      say "\`labs/run.sh rediff $(lab_n "$dir")\` writes $dir/solution.patch again." )
+}
+
+# rediff N: solution.patch again, from build/labs/heal/NN/ (the files that
+# are the kit's own answers are left out: they are the kit's).
+cmd_rediff() {
+    local dir; dir=$(lab_dir "${1:-}") || exit 2
+    ( load_lab "$dir"
+      local dest starters f patch
+      dest="build/labs/heal/$(lab_num "$dir")"; starters=$dir
+      [ -n "$LAB_GENERATED" ] && starters="$dest.starters"
+      [ -d "$dest" ] || die "no $dest: run \`labs/run.sh heal $(lab_n "$dir")\` first"
+      patch=$(mktemp)
+      for f in $LAB_FILES; do
+          kit_answer_for "$f" >/dev/null && continue
+          diff -u --label "a/$f" --label "b/$f" "$starters/$f" "$dest/$f" >>"$patch"
+          [ $? -le 1 ] || { rm -f "$patch"; die "diff failed on $f"; }
+      done
+      mv "$patch" "$dir/solution.patch"
+      say "Wrote $dir/solution.patch; \`make labs-verify\` proves it." )
+}
+
+# The handout is staged in build/handout/pipelab: the kit's files, then the
+# generated starters written from variants/, which stays out (it holds the
+# answers too).
 cmd_handout() {
-    local out=build/pipelab-handout.tar.gz name=pipelab list
-    mkdir -p build
-    list=$(mktemp)
-    kit_files >"$list"
-    tar -czf "$out.tmp" --null -T "$list" --transform "s:^:$name/:" ||
-        { rm -f "$out.tmp" "$list"; die "tar failed"; }
-    rm -f "$list"
+    local out=build/pipelab-handout.tar.gz name=pipelab stage=build/handout d
+    rm -rf "$stage"; mkdir -p "$stage/$name"
+    kit_files | tar -cf - --null -T - | tar -xf - -C "$stage/$name" ||
+        { rm -rf "$stage"; die "cannot copy the kit into $stage"; }
+    for d in $(all_labs); do
+        ( load_lab "$d"
+          [ -n "$LAB_GENERATED" ] || exit 0
+          generate_starters "$d" "$stage/$name/$d" all || die "$GEN_MSG"
+          rm -rf "$stage/$name/$d/variants" "$stage/$name/$d/.gitignore" ) || { rm -rf "$stage"; exit 2; }
+    done
+    tar -czf "$out.tmp" -C "$stage" "$name" || { rm -rf "$stage" "$out.tmp"; die "tar failed"; }
+    rm -rf "$stage"
     mv "$out.tmp" "$out"
-    if tar -tzf "$out" | grep -q '/solution\.patch$'; then
-        rm -f "$out"; die "a solution slipped into the handout"
+    if tar -tzf "$out" | grep -qE '/solution\.patch$|/variants/'; then
+        rm -f "$out"; die "an answer slipped into the handout"
     fi
-    say "Wrote $out ($(du -k "$out" | cut -f1) KiB, $(tar -tzf "$out" | wc -l) files): the kit without"
+    say "Wrote $out ($(du -k "$out" | cut -f1) KiB, $(tar -tzf "$out" | grep -cv '/$') files): the kit without"
     say "solutions, .git, build output or progress files."
     say "Unpack with \`tar xzf $(basename "$out")\`; learners start at 0 / $(lab_count) labs."
 }
@@ -628,5 +737,7 @@ case ${1:-} in
     hint) cmd_hint "${2:-}" ;;
     verify) cmd_verify ;;
     handout) cmd_handout ;;
-    *) say "usage: labs/run.sh lab [N] | labs | hint [N] | verify | handout"; exit 2 ;;
+    heal) cmd_heal "${2:-}" ;;
+    rediff) cmd_rediff "${2:-}" ;;
+    *) say "usage: labs/run.sh lab [N] | labs | hint [N] | verify | handout | heal N | rediff N"; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 LAB_TITLE="Race hunt"
 LAB_TIME="90 min"
 LAB_FILES="chan_a.c chan_b.c chan_c.c chan_d.c chan_e.c chan_f.c answers.md"
+LAB_GENERATED="chan_a.c chan_b.c chan_c.c chan_d.c chan_e.c chan_f.c"  # made from variants/ (base.c + one patch each)
 LAB_REPLACES=""             # the variants are a small API of their own (vchan.h)
 LAB_SAN="tsan"              # always ThreadSanitizer: data races are part of the hunt
 LAB_CHECK_TIMEOUT=30
