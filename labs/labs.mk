@@ -38,19 +38,19 @@ LABS_CHECK_CFLAGS = $(ALL_CFLAGS) $(LIB_INC) $(CMOCKA_CFLAGS) -Ilabs/lib
 LAB_ENV = MAKE="$(MAKE)" RACE="$(RACE)"
 
 .PHONY: lab labs hint labs-verify handout lab-kit lab-checks lab-pipelab lab-list
-lab:
+lab: ## check the first lab not done yet (N=3: check lab 3)
 	@$(LAB_ENV) labs/run.sh lab $(N)
-labs:
+labs: ## every lab with ✓ / ✗ and "k / 8 done"
 	@$(LAB_ENV) labs/run.sh labs
-hint:
+hint: ## the next hint for the current lab (N=3: for lab 3)
 	@$(LAB_ENV) labs/run.sh hint $(N)
-labs-verify:
+labs-verify: ## instructors and CI: starters fail, healed solutions pass
 	@$(LAB_ENV) labs/run.sh verify
-handout:
+handout: ## build/pipelab-handout.tar.gz, without the answers
 	@$(LAB_ENV) labs/run.sh handout
 
 # The kit a lab links, in this SAN= variant (and the lab helpers).
-lab-kit: $(LABS_KIT_LIB) $(LABS_LIB_OBJ) $(if $(SAN),,$(LABS_MAIN_OBJ) $(LABS_APP_LIB))
+lab-kit: $(LABS_KIT_LIB) $(LABS_LIB_OBJ) $(if $(SAN),,$(LABS_MAIN_OBJ) $(LABS_APP_LIB)) ## (labs/run.sh) the kit a lab links, in this SAN= variant
 
 $(B)/obj/labs/lib/%.o: labs/lib/%.c $(wildcard labs/lib/*.h)
 	@mkdir -p $(dir $@)
@@ -88,14 +88,14 @@ $(LAB_OUT)/$(1): $(call lab_sources,$($(1)_SRCS)) $(wildcard $(LAB_DIR)/*.h) $(L
 endef
 $(foreach c,$(LAB_CHECKS),$(eval $(call lab_check_rule,$(c))))
 
-lab-checks: $(addprefix $(LAB_OUT)/,$(LAB_CHECKS))
-lab-list:
+lab-checks: $(addprefix $(LAB_OUT)/,$(LAB_CHECKS)) ## (labs/run.sh) build LAB_DIR's checks
+lab-list: ## (labs/run.sh) name LAB_DIR's check binaries
 	@printf '%s\n' $(addprefix $(LAB_OUT)/,$(LAB_CHECKS))
 
 # pipelab itself with the learner's files in it: always a plain build (it is
 # for experiments, and proves the files link into the real program).
 ifneq ($(LAB_PIPELAB_SRCS),)
-lab-pipelab: $(LAB_PIPELAB_OUT)/pipelab
+lab-pipelab: $(LAB_PIPELAB_OUT)/pipelab ## (labs/run.sh) pipelab with the learner's files
 $(LAB_PIPELAB_OUT)/pipelab: $(call lab_sources,$(LAB_PIPELAB_SRCS)) $(wildcard $(LAB_DIR)/*.h) $(LABS_MAIN_OBJ) $(LABS_APP_LIB) $(LABS_KIT_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LIB_INC) -I$(LAB_DIR) $(LDFLAGS) -o $@ $(LABS_MAIN_OBJ) \
