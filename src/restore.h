@@ -20,10 +20,16 @@
 
 #include "options.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* out == NULL: verify only. Returns 0 or an EX_ code after printing why. */
 int restore_file(const struct options *opt, const char *in, const char *out);
+
+/* The same from a stream the caller opened (and closes): in must be seekable
+ * (two passes) and hold size bytes; name is how messages call it. */
+int restore_stream(const struct options *opt, FILE *in, const char *name, uint64_t size,
+                   const char *out);
 
 /* Print the header, the chunk table and the footer for learners. */
 int inspect_file(const char *in, FILE *out);
