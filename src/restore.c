@@ -69,7 +69,7 @@ static int restore_read(struct restore *r, void *buf, size_t n)
  * the bytes left are checked first: a cut payload is reported as such. */
 static int restore_skip(struct restore *r, uint64_t n, uint64_t index)
 {
-    if (n > r->in_size - r->offset)
+    if (r->offset > r->in_size || n > r->in_size - r->offset)
         return bad(r, "truncated file: chunk %" PRIu64 " is cut short", index);
     if (fseeko(r->in, (off_t)n, SEEK_CUR) != 0) {
         warnx_msg("cannot seek in %s: %s", r->in_path, strerror(errno));
@@ -385,8 +385,9 @@ static int inspect_records(struct restore *r, FILE *out)
             fprintf(out, "  (checks are not verified here: use `pipelab verify`)\n");
             return 0;
         }
-        if (restore_read(r, head + 1, CONTAINER_RECORD_BYTES - 1) != 1 ||
-            container_record_decode(head, &rec) != 0)
+        if (restore_read(r, head + 1, CONTAINER_RECORD_BYTES - 1) != 1)
+            return bad(r, "truncated file: record at byte %" PRIu64 " is cut short", at);
+        if (container_record_decode(head, &rec) != 0)
             return bad(r, "corrupt record at byte %" PRIu64, at);
         fprintf(out, "  %10" PRIu64 " %12" PRIu64 " %10" PRIu32 " %10" PRIu32 " %5s\n",
                 rec.index, at, rec.raw_len, rec.stored_len, rec.is_final ? "yes" : "");

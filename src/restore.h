@@ -3,7 +3,8 @@
  *
  * restore and verify check everything the format lets them check (see
  * lessons/reference/format.md, "What a reader checks"); a damaged file is
- * reported with one message naming the problem and EX_DATAERR (65).
+ * reported with one message naming the problem and EX_DATAERR (65), a read
+ * that fails with its own error and EX_IOERR (74), wherever it happens.
  *
  * restore reads the file twice. The first pass verifies all of it and writes
  * nothing, so a damaged or hostile file never makes it write a byte; the

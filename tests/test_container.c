@@ -1395,16 +1395,18 @@ static void test_inspect_truncated(void **state)
     struct built b;
     build_container(&b, 3, 3);
     const char *dir = test_tmpdir();
-    char in[300], text[1024];
+    char in[300], text[1024], cut_record[80];
     snprintf(in, sizeof in, "%s/cut.plab", dir);
-    static const struct { int chunk; const char *why; } cases[] = {
-        { 1, "truncated file: chunk 1 is cut short" },
-        { 2, "truncated file: chunk 2 is cut short" },
-        { 3, "truncated file: it ends without a footer" },  /* cut before the footer */
+    snprintf(cut_record, sizeof cut_record, "truncated file: record at byte %zu is cut short",
+             b.record_at[2]);
+    const struct { size_t cut; const char *why; } cases[] = {
+        { b.record_at[1] + CONTAINER_RECORD_BYTES + 5, "truncated file: chunk 1 is cut short" },
+        { b.record_at[2] + CONTAINER_RECORD_BYTES + 1, "truncated file: chunk 2 is cut short" },
+        { b.record_at[2] + 10, cut_record },                /* inside a record header */
+        { b.len - CONTAINER_FOOTER_BYTES, "truncated file: it ends without a footer" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t cut = cases[i].chunk < 3 ? b.record_at[cases[i].chunk] + CONTAINER_RECORD_BYTES + 5
-                                        : b.len - CONTAINER_FOOTER_BYTES;
+        size_t cut = cases[i].cut;
         write_file(in, b.bytes, cut);
         FILE *sink = fopen("/dev/null", "w");
         assert_non_null(sink);
