@@ -1004,5 +1004,68 @@ else
     echo "[ SKIPPED  ] strace cannot trace here: waitpid EINTR, ENOMEM, EIO, late SIGINT"
 fi
 
+# ---- readers refuse what the format forbids ---------------------------------
+# Reserved bytes and Argon2id limits above what process writes are refused
+# (65) even in a header whose checksum is right; inspect of a cut file names
+# the cut chunk; a key file others may read works with one warning line. (A
+# read error after the footer has no honest CLI trigger: test_container
+# covers it with a stream whose reads fail.)
+
+cat >"$T/reseal.py" <<'EOF'
+import hashlib, sys
+path, at, hexbytes = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+d = bytearray(open(path, "rb").read())
+d[at:at + len(hexbytes)] = hexbytes                  # change header bytes, then
+d[100:116] = hashlib.blake2b(bytes(d[:100]), digest_size=16).digest()   # reseal
+open(path, "wb").write(d)
+EOF
+reseal() { python3 "$T/reseal.py" "$@"; }
+
+"$P" process text100k rsv.plab --stages compress --chunk-size 16K --ordered >/dev/null 2>&1
+cp rsv.plab x.c && reseal x.c 17 01
+expect_bad "reserved: header byte 17 is refused" x.c "header bytes 17-19 are not zero"
+cp rsv.plab x.c && reseal x.c 28 01
+expect_bad "reserved: an unused stage slot is refused" x.c "stage slot 2 is unused"
+cp rsv.plab x.c && reseal x.c 52 ff
+expect_bad "reserved: a salt without a passphrase is refused" x.c "salt is not zero"
+
+export PIPELAB_PASSPHRASE="correct horse"
+"$P" process text10k pw.plab >/dev/null 2>&1
+cp pw.plab x.c && reseal x.c 76 0000004000000000         # memlimit 1 GiB
+expect_bad "argon2id: memlimit 1 GiB is refused" x.c "memlimit 1073741824 is out of range"
+cp pw.plab x.c && reseal x.c 68 1000000000000000         # opslimit 16
+expect_bad "argon2id: opslimit 16 is refused" x.c "opslimit 16 is out of range"
+if "$P" restore pw.plab pw.back >/dev/null 2>&1 && cmp -s pw.back text10k
+then ok "argon2id: the file process wrote restores"
+else fail "argon2id: the file process wrote restores" "round trip failed"; fi
+unset PIPELAB_PASSPHRASE
+
+# inspect of a file cut inside record 2's payload names chunk 2.
+cut_at=$(( $(nth_start rsv.plab 2) + 22 + 5 ))
+cp rsv.plab x.c && surgery cut x.c "$cut_at"
+expect_exit "inspect: a cut payload exits 65 with one line" 65 "$P" inspect x.c
+if grep -q "x.c: truncated file: chunk 2 is cut short" ex.err; then ok "inspect: the cut chunk is named"
+else fail "inspect: the cut chunk is named" "$(first_line ex.err)"; fi
+
+# A key file readable by others: one warning line, and it still works.
+cp k1 kopen && chmod 644 kopen
+"$P" process text10k kw.c --key-file kopen >/dev/null 2>kw.err
+rc=$?
+lines=$(wc -l <kw.err | tr -d ' ')
+if [ $rc -eq 0 ] && [ "$lines" -eq 1 ] &&
+   grep -q "warning: key file kopen is accessible by group or others (mode 0644)" kw.err
+then ok "key file 0644: process works with exactly one warning line"
+else fail "key file 0644: process works with exactly one warning line" \
+          "exit $rc, $lines lines: $(tr '\n' '|' <kw.err | cut -c 1-200)"; fi
+"$P" restore kw.c kw.back --key-file kopen >/dev/null 2>kw.err
+rc=$?
+lines=$(wc -l <kw.err | tr -d ' ')
+if [ $rc -eq 0 ] && [ "$lines" -eq 1 ] && cmp -s kw.back text10k
+then ok "key file 0644: restore works with exactly one warning line"
+else fail "key file 0644: restore works with exactly one warning line" "exit $rc, $lines lines"; fi
+"$P" verify kw.c --key-file k1 >/dev/null 2>kw.err
+if [ $? -eq 0 ] && [ ! -s kw.err ]; then ok "key file 0600: no warning"
+else fail "key file 0600: no warning" "$(first_line kw.err)"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 /*
  * test_container.c — the container format (container.h) and the processing
- * stages (stages.h), as units, without files or threads.
+ * stages (stages.h), as units, without threads; and whole files built from
+ * those units through restore, verify and inspect (restore.h).
  *
  * Format: every structure survives encode -> decode with all its fields; any
  * single flipped bit of an encoded header or footer is refused; the digest of
@@ -10,16 +11,30 @@
  * reason; stage_forward then stage_reverse gives back the original bytes for
  * every list and size; and reverse refuses a wrong key, a moved chunk or an
  * altered byte, saying why.
+ *
+ * Readers: every reserved byte and unused field set to non-zero is refused
+ * with one line naming it; Argon2id limits above what process writes are
+ * refused before any key is derived; a footer claiming fewer chunks than the
+ * file holds says so; a read error after the footer is an I/O error that
+ * leaves no output; inspect of a cut file names the cut chunk.
  */
+#define _GNU_SOURCE /* fopencookie: a stream whose reads fail on demand */
 #include "testutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <sys/types.h>
 #include <zlib.h>
 
 #include "bytes.h"
 #include "chunk.h"
 #include "container.h"
+#include "keys.h"
+#include "options.h"
+#include "restore.h"
 #include "stages.h"
+#include "util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -341,6 +356,15 @@ static void test_record_refuses(void **state)
 
 /* ---- footer ------------------------------------------------------------- */
 
+/* container_footer_decode, when the reason does not matter. */
+static int decode_footer(const uint8_t in[CONTAINER_FOOTER_BYTES], const struct stage_keys *keys,
+                         const uint8_t header_hash[STAGE_HEADER_HASH_BYTES],
+                         struct container_footer *f)
+{
+    char why[160];
+    return container_footer_decode(in, keys, header_hash, f, why, sizeof why);
+}
+
 static void make_footer(struct container_footer *f)
 {
     f->chunk_count = 1234;
@@ -360,7 +384,7 @@ static void check_footer(bool encrypted)
     assert_int_equal(bytes[0], CONTAINER_FOOTER_TAG);
 
     memset(&back, 0, sizeof back);
-    assert_int_equal(container_footer_decode(bytes, k, keys.header_hash, &back), 0);
+    assert_int_equal(decode_footer(bytes, k, keys.header_hash, &back), 0);
     assert_int_equal(back.chunk_count, f.chunk_count);
     assert_int_equal(back.total_raw, f.total_raw);
     assert_memory_equal(back.digest, f.digest, sizeof f.digest);
@@ -369,7 +393,7 @@ static void check_footer(bool encrypted)
     for (size_t bit = 0; bit < CONTAINER_FOOTER_BYTES * 8; bit++) {
         memcpy(bad, bytes, sizeof bad);
         flip_bit(bad, bit);
-        if (container_footer_decode(bad, k, keys.header_hash, &back) != -1)
+        if (decode_footer(bad, k, keys.header_hash, &back) != -1)
             fail_msg("%s footer with bit %zu (byte %zu) flipped was accepted",
                      encrypted ? "encrypted" : "plain", bit, bit / 8);
     }
@@ -378,17 +402,17 @@ static void check_footer(bool encrypted)
     uint8_t hash[STAGE_HEADER_HASH_BYTES];
     memcpy(hash, keys.header_hash, sizeof hash);
     hash[7] ^= 0x10;
-    assert_int_equal(container_footer_decode(bytes, k, hash, &back), -1);
+    assert_int_equal(decode_footer(bytes, k, hash, &back), -1);
 
     if (encrypted) {
         /* Another key, or no key at all, is refused. */
         other = keys;
         other.key[0] ^= 1;
-        assert_int_equal(container_footer_decode(bytes, &other, keys.header_hash, &back), -1);
-        assert_int_equal(container_footer_decode(bytes, NULL, keys.header_hash, &back), -1);
+        assert_int_equal(decode_footer(bytes, &other, keys.header_hash, &back), -1);
+        assert_int_equal(decode_footer(bytes, NULL, keys.header_hash, &back), -1);
     } else {
         /* A plain footer does not pass as an encrypted one. */
-        assert_int_equal(container_footer_decode(bytes, &keys, keys.header_hash, &back), -1);
+        assert_int_equal(decode_footer(bytes, &keys, keys.header_hash, &back), -1);
     }
 }
 
@@ -415,7 +439,7 @@ static void test_footer_zero(void **state)
     struct container_footer f = { 0 }, back;
     uint8_t bytes[CONTAINER_FOOTER_BYTES];
     container_footer_encode(&f, &keys, keys.header_hash, bytes);
-    assert_int_equal(container_footer_decode(bytes, &keys, keys.header_hash, &back), 0);
+    assert_int_equal(decode_footer(bytes, &keys, keys.header_hash, &back), 0);
     assert_int_equal(back.chunk_count, 0);
     assert_int_equal(back.total_raw, 0);
 }
@@ -986,6 +1010,419 @@ static void test_gzip_member(void **state)
     }
 }
 
+/* ---- whole files through restore, verify and inspect -------------------- */
+
+/* A container as process writes one, made from this file's own pieces:
+ * compress only (so a test can reseal what it damages), chunks in index order,
+ * the footer claiming footer_count chunks. Owned by the caller: free(bytes),
+ * free(plain). */
+struct built {
+    uint8_t *bytes, *plain;
+    size_t len, plain_len;
+    size_t record_at[8];               /* where each record starts */
+    uint8_t header_hash[STAGE_HEADER_HASH_BYTES];
+};
+
+#define BUILT_CHUNK 1000u
+
+static void build_container(struct built *b, unsigned chunks, uint64_t footer_count)
+{
+    struct container_header h;
+    struct stage_keys keys;
+    struct container_digest d;
+    assert_true(chunks >= 1 && chunks <= 8);
+    memset(b, 0, sizeof *b);
+    memset(&keys, 0, sizeof keys);
+    make_header(&h, "compress", 6, BUILT_CHUNK, false);
+    b->plain_len = (size_t)(chunks - 1) * BUILT_CHUNK + 123;
+    b->plain = mixed_data(b->plain_len);
+    b->bytes = malloc(CONTAINER_HEADER_BYTES + chunks * (CONTAINER_RECORD_BYTES + 2 * BUILT_CHUNK) +
+                      CONTAINER_FOOTER_BYTES);
+    assert_non_null(b->bytes);
+    container_header_encode(&h, NULL, b->bytes);
+    container_header_hash(b->bytes, b->header_hash);
+    b->len = CONTAINER_HEADER_BYTES;
+    container_digest_init(&d);
+    for (unsigned i = 0; i < chunks; i++) {
+        struct stored st;
+        bool last = i + 1 == chunks;
+        size_t n = last ? b->plain_len - (size_t)i * BUILT_CHUNK : BUILT_CHUNK;
+        forward(&h.stages, &keys, i, last, b->plain + (size_t)i * BUILT_CHUNK, n, &st);
+        struct container_record rec = { i, last, st.raw_len, (uint32_t)st.len, st.crc };
+        b->record_at[i] = b->len;
+        container_record_encode(&rec, b->bytes + b->len);
+        memcpy(b->bytes + b->len + CONTAINER_RECORD_BYTES, st.bytes, st.len);
+        b->len += CONTAINER_RECORD_BYTES + st.len;
+        container_digest_add(&d, i, st.crc, st.raw_len);
+        free(st.bytes);
+    }
+    struct container_footer f = { .chunk_count = footer_count, .total_raw = b->plain_len };
+    container_digest_final(&d, NULL, f.digest);
+    container_digest_free(&d);
+    container_footer_encode(&f, NULL, b->header_hash, b->bytes + b->len);
+    b->len += CONTAINER_FOOTER_BYTES;
+}
+
+static void built_free(struct built *b)
+{
+    free(b->bytes);
+    free(b->plain);
+}
+
+/* Recompute the check of a file's unencrypted footer (format.md: BLAKE2b-128
+ * of the header hash and footer bytes 0-55), after a test changed the footer. */
+static void reseal_footer(struct built *b)
+{
+    uint8_t ad[STAGE_HEADER_HASH_BYTES + 56], *foot = b->bytes + b->len - CONTAINER_FOOTER_BYTES;
+    crypto_generichash(b->header_hash, sizeof b->header_hash, b->bytes, CONTAINER_HEADER_BYTES,
+                       NULL, 0);
+    memcpy(ad, b->header_hash, STAGE_HEADER_HASH_BYTES);
+    memcpy(ad + STAGE_HEADER_HASH_BYTES, foot, 56);
+    crypto_generichash(foot + 56, 16, ad, sizeof ad, NULL, 0);
+}
+
+static void write_file(const char *path, const uint8_t *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Standard error of the code under test goes to a file while captured. */
+struct capture {
+    int saved;
+    char path[300];
+};
+
+static void capture_start(struct capture *c, const char *dir)
+{
+    snprintf(c->path, sizeof c->path, "%s/stderr.txt", dir);
+    fflush(stderr);
+    int fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    c->saved = dup(2);
+    assert_true(c->saved >= 0);
+    assert_true(dup2(fd, 2) == 2);
+    close(fd);
+}
+
+/* Ends the capture; the text is in text (NUL-terminated, at most cap - 1 bytes). */
+static void capture_stop(struct capture *c, char *text, size_t cap)
+{
+    fflush(stderr);
+    assert_true(dup2(c->saved, 2) == 2);
+    close(c->saved);
+    FILE *f = fopen(c->path, "rb");
+    assert_non_null(f);
+    size_t n = fread(text, 1, cap - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    unlink(c->path);
+}
+
+/* One line, ending in a newline, that contains want. */
+static void assert_one_line(const char *text, const char *want)
+{
+    const char *nl = strchr(text, '\n');
+    if (nl == NULL || nl[1] != '\0')
+        fail_msg("expected exactly one line on stderr, got \"%s\"", text);
+    if (strstr(text, want) == NULL)
+        fail_msg("stderr \"%s\" does not mention \"%s\"", text, want);
+}
+
+/* Verify (out == NULL) or restore bytes as a file; assert the exit code and,
+ * when it fails, the one line naming the problem. Nothing is left behind. */
+static void expect_restore(const uint8_t *bytes, size_t len, bool to_out, int want_rc,
+                           const char *want)
+{
+    char in[300], out[300], text[1024];
+    const char *dir = test_tmpdir();
+    struct options opt;
+    struct capture cap;
+    options_defaults(&opt);
+    snprintf(in, sizeof in, "%s/in.plab", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_file(in, bytes, len);
+    capture_start(&cap, dir);
+    int rc = restore_file(&opt, in, to_out ? out : NULL);
+    capture_stop(&cap, text, sizeof text);
+    if (rc != want_rc)
+        fail_msg("restore gave %d, expected %d (stderr: \"%s\")", rc, want_rc, text);
+    if (want != NULL)
+        assert_one_line(text, want);
+    if (rc != 0)
+        assert_int_equal(access(out, F_OK), -1);
+    unlink(out);
+    unlink(in);
+    assert_int_equal(rmdir(dir), 0);    /* no temporary left */
+}
+
+static void test_restore_good_file(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    struct built b;
+    build_container(&b, 3, 3);
+    expect_restore(b.bytes, b.len, false, 0, NULL);
+    expect_restore(b.bytes, b.len, true, 0, NULL);
+    built_free(&b);
+}
+
+/* Each reserved header byte, and each field that must be zero in a file
+ * without a passphrase or without encryption, set to 1 (and the header
+ * resealed, so the checksum is not what refuses it). */
+static void test_restore_refuses_reserved_header(void **state)
+{
+    (void)state;
+    test_watchdog(30);
+    static const struct { unsigned at; const char *why; } cases[] = {
+        { 17, "header bytes 17-19 are not zero" },
+        { 18, "header bytes 17-19 are not zero" },
+        { 19, "header bytes 17-19 are not zero" },
+        { 21, "stage slot 0 has a non-zero reserved byte" },
+        { 24, "stage slot 1 is unused but not zero" },
+        { 27, "stage slot 1 is unused but not zero" },
+        { 35, "stage slot 3 is unused but not zero" },
+        { 52, "Argon2id salt is not zero" },
+        { 67, "Argon2id salt is not zero" },
+        { 68, "Argon2id opslimit is not zero" },
+        { 75, "Argon2id opslimit is not zero" },
+        { 76, "Argon2id memlimit is not zero" },
+        { 83, "Argon2id memlimit is not zero" },
+        { 84, "key check is not zero" },
+        { 99, "key check is not zero" },
+    };
+    struct built b;
+    build_container(&b, 2, 2);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *copy = malloc(b.len);
+        assert_non_null(copy);
+        memcpy(copy, b.bytes, b.len);
+        copy[cases[i].at] = 1;
+        reseal(copy);
+        expect_restore(copy, b.len, true, EX_DATAERR, cases[i].why);
+        free(copy);
+    }
+    built_free(&b);
+}
+
+/* The same rules at the decoder, for fields only an encrypted header has. */
+static void test_header_refuses_reserved_encrypted(void **state)
+{
+    (void)state;
+    test_watchdog(10);
+    struct container_header h;
+    uint8_t key[KEY_BYTES], good[CONTAINER_HEADER_BYTES], b[CONTAINER_HEADER_BYTES];
+    randombytes_buf(key, sizeof key);
+    make_header(&h, "checksum,compress,encrypt", 6, 4096, false);
+    container_header_encode(&h, key, good);
+
+    memcpy(b, good, sizeof b);
+    put_le16(b + 30, 1);                /* slot 2, encrypt: parameter 1 */
+    reseal(b);
+    assert_decode_fails(b, "encrypt stage has parameter 1");
+    memcpy(b, good, sizeof b);
+    put_le16(b + 22, 7);                /* slot 0, checksum: parameter 7 */
+    reseal(b);
+    assert_decode_fails(b, "checksum stage has parameter 7");
+    memcpy(b, good, sizeof b);
+    b[60] = 1;                          /* a salt in a key-file header */
+    reseal(b);
+    assert_decode_fails(b, "Argon2id salt is not zero");
+
+    make_header(&h, "compress", 6, 4096, false);
+    container_header_encode(&h, NULL, good);
+    memcpy(b, good, sizeof b);
+    put_le16(b + 10, 2);                /* passphrase, yet not encrypted */
+    reseal(b);
+    assert_decode_fails(b, "passphrase flag");
+}
+
+/* Argon2id limits above what process writes are refused before any key is
+ * derived: the code says so, whatever the limits claim. */
+static void test_restore_refuses_argon2_limits(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    static const struct { uint64_t ops, mem; const char *why; } cases[] = {
+        { UINT64_C(1) << 32, UINT64_C(1) << 40, "opslimit 4294967296 is out of range" },
+        { 16, KEY_ARGON2_MEMLIMIT, "opslimit 16 is out of range" },
+        { KEY_ARGON2_OPSLIMIT + 1, KEY_ARGON2_MEMLIMIT, "opslimit 3 is out of range" },
+        { 0, KEY_ARGON2_MEMLIMIT, "opslimit 0 is out of range" },
+        { KEY_ARGON2_OPSLIMIT, UINT64_C(1) << 30, "memlimit 1073741824 is out of range" },
+        { KEY_ARGON2_OPSLIMIT, KEY_ARGON2_MEMLIMIT + 1, "memlimit 67108865 is out of range" },
+        { KEY_ARGON2_OPSLIMIT, 0, "memlimit 0 is out of range" },
+    };
+    struct container_header h;
+    uint8_t bytes[CONTAINER_HEADER_BYTES], derived[KEY_BYTES];
+    char why[160];
+    assert_int_equal(setenv(KEY_PASSPHRASE_ENV, "a passphrase", 1), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        make_header(&h, "compress,encrypt", 6, 4096, true);
+        h.opslimit = cases[i].ops;
+        h.memlimit = cases[i].mem;
+        container_header_encode(&h, derived, bytes);  /* key check: any key */
+        expect_restore(bytes, sizeof bytes, true, EX_DATAERR, cases[i].why);
+        assert_int_equal(key_check_limits(cases[i].ops, cases[i].mem, why, sizeof why), -1);
+    }
+    assert_int_equal(unsetenv(KEY_PASSPHRASE_ENV), 0);
+    /* What process writes is accepted. */
+    assert_int_equal(key_default_opslimit(), KEY_ARGON2_OPSLIMIT);
+    assert_int_equal(key_default_memlimit(), KEY_ARGON2_MEMLIMIT);
+    assert_int_equal(key_check_limits(KEY_ARGON2_OPSLIMIT, KEY_ARGON2_MEMLIMIT, why, sizeof why), 0);
+}
+
+static void test_restore_refuses_footer_padding(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    struct built b;
+    build_container(&b, 2, 2);
+    for (unsigned at = 1; at <= 7; at += 6) {
+        uint8_t *foot = b.bytes + b.len - CONTAINER_FOOTER_BYTES;
+        foot[at] = 0x20;
+        reseal_footer(&b);
+        expect_restore(b.bytes, b.len, true, EX_DATAERR, "footer bytes 1-7 are not zero");
+        foot[at] = 0;
+        reseal_footer(&b);
+        expect_restore(b.bytes, b.len, false, 0, NULL);
+    }
+    built_free(&b);
+}
+
+/* Three records, a footer that says two: a count problem, not a duplicate
+ * of a chunk 3 that does not exist. */
+static void test_restore_footer_claims_fewer(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    struct built b;
+    build_container(&b, 3, 2);
+    expect_restore(b.bytes, b.len, true, EX_DATAERR,
+                   "footer says 2 chunks, the file holds 3 (a record was dropped or added)");
+    built_free(&b);
+
+    struct container_digest d;
+    uint64_t index = 99;
+    container_digest_init(&d);
+    for (uint64_t i = 0; i < 3; i++)
+        container_digest_add(&d, i, 0, 0);
+    assert_int_equal(container_digest_check(&d, 2, &index), DIGEST_EXTRA);
+    assert_int_equal(index, 2);
+    container_digest_free(&d);
+}
+
+/* A stream over a built file whose reads fail (EIO) the fail_at-th time they
+ * reach the end of the file, that is, when restore checks that nothing
+ * follows the footer (once per pass). */
+struct failing_stream {
+    const struct built *b;
+    size_t pos;
+    int ends_seen, fail_at;
+};
+
+static ssize_t failing_read(void *cookie, char *buf, size_t size)
+{
+    struct failing_stream *s = cookie;
+    if (s->pos >= s->b->len) {
+        if (++s->ends_seen == s->fail_at) {
+            errno = EIO;
+            return -1;
+        }
+        return 0;
+    }
+    size_t n = s->b->len - s->pos < size ? s->b->len - s->pos : size;
+    memcpy(buf, s->b->bytes + s->pos, n);
+    s->pos += n;
+    return (ssize_t)n;
+}
+
+static int failing_seek(void *cookie, off64_t *offset, int whence)
+{
+    struct failing_stream *s = cookie;
+    off64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (off64_t)s->pos
+                                                                : (off64_t)s->b->len;
+    if (base + *offset < 0)
+        return -1;
+    s->pos = (size_t)(base + *offset);
+    *offset = (off64_t)s->pos;
+    return 0;
+}
+
+static void test_restore_read_error_after_footer(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    struct built b;
+    build_container(&b, 2, 2);
+    for (int fail_at = 1; fail_at <= 3; fail_at++) {
+        struct failing_stream s = { &b, 0, 0, fail_at };
+        cookie_io_functions_t io = { .read = failing_read, .seek = failing_seek };
+        FILE *in = fopencookie(&s, "rb", io);
+        assert_non_null(in);
+        char dir[300], out[320], errdir[300], text[1024];
+        snprintf(dir, sizeof dir, "%s", test_tmpdir());     /* test_tmpdir reuses its buffer */
+        snprintf(errdir, sizeof errdir, "%s", test_tmpdir());
+        snprintf(out, sizeof out, "%s/out", dir);
+        struct options opt;
+        struct capture cap;
+        options_defaults(&opt);
+        capture_start(&cap, errdir);
+        int rc = restore_stream(&opt, in, "in.plab", b.len, out);
+        capture_stop(&cap, text, sizeof text);
+        fclose(in);
+        if (fail_at <= 2) {             /* pass 1, pass 2: an I/O error, no OUT */
+            assert_int_equal(rc, EX_IOERR);
+            assert_one_line(text, "cannot read in.plab: Input/output error");
+            assert_int_equal(access(out, F_OK), -1);
+        } else {                        /* no failure: restored */
+            assert_int_equal(rc, 0);
+            assert_string_equal(text, "");
+            assert_int_equal(unlink(out), 0);
+        }
+        assert_int_equal(rmdir(dir), 0); /* no temporary left */
+        assert_int_equal(rmdir(errdir), 0);
+    }
+    built_free(&b);
+}
+
+/* inspect of a file cut inside a payload names the chunk. */
+static void test_inspect_truncated(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    struct built b;
+    build_container(&b, 3, 3);
+    const char *dir = test_tmpdir();
+    char in[300], text[1024], cut_record[80];
+    snprintf(in, sizeof in, "%s/cut.plab", dir);
+    snprintf(cut_record, sizeof cut_record, "truncated file: record at byte %zu is cut short",
+             b.record_at[2]);
+    const struct { size_t cut; const char *why; } cases[] = {
+        { b.record_at[1] + CONTAINER_RECORD_BYTES + 5, "truncated file: chunk 1 is cut short" },
+        { b.record_at[2] + CONTAINER_RECORD_BYTES + 1, "truncated file: chunk 2 is cut short" },
+        { b.record_at[2] + 10, cut_record },                /* inside a record header */
+        { b.len - CONTAINER_FOOTER_BYTES, "truncated file: it ends without a footer" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t cut = cases[i].cut;
+        write_file(in, b.bytes, cut);
+        FILE *sink = fopen("/dev/null", "w");
+        assert_non_null(sink);
+        struct capture cap;
+        capture_start(&cap, dir);
+        int rc = inspect_file(in, sink);
+        capture_stop(&cap, text, sizeof text);
+        fclose(sink);
+        assert_int_equal(rc, EX_DATAERR);
+        assert_one_line(text, cases[i].why);
+    }
+    unlink(in);
+    assert_int_equal(rmdir(dir), 0);
+    built_free(&b);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) {
@@ -1014,6 +1451,14 @@ int main(void)
         cmocka_unit_test(test_reverse_flipped_byte),
         cmocka_unit_test(test_reverse_truncated),
         cmocka_unit_test(test_gzip_member),
+        cmocka_unit_test(test_restore_good_file),
+        cmocka_unit_test(test_restore_refuses_reserved_header),
+        cmocka_unit_test(test_header_refuses_reserved_encrypted),
+        cmocka_unit_test(test_restore_refuses_argon2_limits),
+        cmocka_unit_test(test_restore_refuses_footer_padding),
+        cmocka_unit_test(test_restore_footer_claims_fewer),
+        cmocka_unit_test(test_restore_read_error_after_footer),
+        cmocka_unit_test(test_inspect_truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

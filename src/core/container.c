@@ -64,6 +64,70 @@ void container_header_encode(const struct container_header *h, const uint8_t *ke
     crypto_generichash(out + H_CHECK, 16, out, H_CHECK, NULL, 0);
 }
 
+/* A run of bytes the format says are zero. */
+static bool container_is_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0)
+            return false;
+    return true;
+}
+
+/* The stage slots' reserved parts: byte 1 of a used slot, the parameter of a
+ * stage that takes none, and every byte of an unused slot are zero. */
+static int container_check_slots(const uint8_t *in, unsigned n, char *why, size_t why_len)
+{
+    for (unsigned i = 0; i < STAGE_MAX; i++) {
+        const uint8_t *slot = in + H_STAGES + 4 * i;
+        unsigned kind = slot[0];
+        if (i >= n && !container_is_zero(slot, 4)) {
+            snprintf(why, why_len, "header's stage slot %u is unused but not zero", i);
+            return -1;
+        }
+        if (i < n && slot[1] != 0) {
+            snprintf(why, why_len, "header's stage slot %u has a non-zero reserved byte", i);
+            return -1;
+        }
+        if (i < n && (kind == STAGE_ENCRYPT || kind == STAGE_CHECKSUM) &&
+            get_le16(slot + 2) != 0) {
+            snprintf(why, why_len, "header's %s stage has parameter %u (it takes none: 0)",
+                     stage_name((enum stage_kind)kind), get_le16(slot + 2));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Salt, Argon2id limits and key check: in use only with the flags that call
+ * for them, zero otherwise; limits above what process writes are refused here,
+ * before any key is derived. */
+static int container_check_key_fields(const uint8_t *in, const struct container_header *h,
+                                      char *why, size_t why_len)
+{
+    if (h->passphrase && !h->encrypted) {
+        snprintf(why, why_len, "header has the passphrase flag but is not encrypted");
+        return -1;
+    }
+    if (!h->encrypted && !container_is_zero(in + H_KEYCHECK, 16)) {
+        snprintf(why, why_len, "header's key check is not zero in a file that is not encrypted");
+        return -1;
+    }
+    if (h->passphrase)
+        return key_check_limits(h->opslimit, h->memlimit, why, why_len);
+    static const struct { const char *name; unsigned at, len; } unused[] = {
+        { "Argon2id salt", H_SALT, KEY_SALT_BYTES },
+        { "Argon2id opslimit", H_OPS, 8 },
+        { "Argon2id memlimit", H_MEM, 8 },
+    };
+    for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++)
+        if (!container_is_zero(in + unused[i].at, unused[i].len)) {
+            snprintf(why, why_len, "header's %s is not zero but no passphrase is used",
+                     unused[i].name);
+            return -1;
+        }
+    return 0;
+}
+
 /* Stage kinds and parameters as the header stores them, checked as strictly
  * as the command line checks them. */
 static int container_decode_stages(const uint8_t *in, struct container_header *h,
@@ -93,6 +157,8 @@ static int container_decode_stages(const uint8_t *in, struct container_header *h
             return -1;
         }
     }
+    if (container_check_slots(in, n, why, why_len) != 0)
+        return -1;
     unsigned level = 6;
     for (unsigned i = 0; i < n; i++)
         if (in[H_STAGES + 4 * i] == STAGE_COMPRESS)
@@ -132,6 +198,10 @@ int container_header_decode(const uint8_t in[CONTAINER_HEADER_BYTES],
         snprintf(why, why_len, "header has invalid flags or chunk size");
         return -1;
     }
+    if (!container_is_zero(in + H_NSTAGES + 1, H_STAGES - H_NSTAGES - 1)) {
+        snprintf(why, why_len, "header bytes 17-19 are not zero (reserved)");
+        return -1;
+    }
     if (container_decode_stages(in, h, why, why_len) != 0)
         return -1;
     if (h->encrypted != stage_list_has(&h->stages, STAGE_ENCRYPT)) {
@@ -142,7 +212,7 @@ int container_header_decode(const uint8_t in[CONTAINER_HEADER_BYTES],
     memcpy(h->salt, in + H_SALT, KEY_SALT_BYTES);
     h->opslimit = get_le64(in + H_OPS);
     h->memlimit = get_le64(in + H_MEM);
-    return 0;
+    return container_check_key_fields(in, h, why, why_len);
 }
 
 int container_key_check(const uint8_t in[CONTAINER_HEADER_BYTES], const uint8_t *key)
@@ -215,12 +285,20 @@ void container_footer_encode(const struct container_footer *f, const struct stag
 int container_footer_decode(const uint8_t in[CONTAINER_FOOTER_BYTES],
                             const struct stage_keys *keys,
                             const uint8_t header_hash[STAGE_HEADER_HASH_BYTES],
-                            struct container_footer *f)
+                            struct container_footer *f, char *why, size_t why_len)
 {
     uint8_t check[16];
     container_footer_check(in, keys, header_hash, check);
-    if (in[0] != CONTAINER_FOOTER_TAG || sodium_memcmp(check, in + 56, sizeof check) != 0)
+    if (in[0] != CONTAINER_FOOTER_TAG || sodium_memcmp(check, in + 56, sizeof check) != 0) {
+        snprintf(why, why_len, "footer is corrupt or was altered (its check does not match)");
         return -1;
+    }
+    /* Covered by the check, so only a writer that holds the check's key (or,
+     * unencrypted, anyone recomputing the BLAKE2b) gets here with them set. */
+    if (!container_is_zero(in + 1, 7)) {
+        snprintf(why, why_len, "footer bytes 1-7 are not zero (reserved)");
+        return -1;
+    }
     f->chunk_count = get_le64(in + 8);
     f->total_raw = get_le64(in + 16);
     memcpy(f->digest, in + 24, CONTAINER_DIGEST_BYTES);
@@ -273,9 +351,11 @@ enum container_digest_problem container_digest_check(struct container_digest *d,
         *index = d->entry[i].index < i ? d->entry[i].index : i;
         return d->entry[i].index < i ? DIGEST_DUPLICATE : DIGEST_MISSING;
     }
+    /* Each of 0..d->count-1 once: either count is larger (the next index is
+     * missing) or the file holds chunks beyond the count (the first is count). */
     if (d->count != count) {
-        *index = d->count;
-        return d->count < count ? DIGEST_MISSING : DIGEST_DUPLICATE;
+        *index = d->count < count ? d->count : count;
+        return d->count < count ? DIGEST_MISSING : DIGEST_EXTRA;
     }
     return DIGEST_OK;
 }

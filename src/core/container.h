@@ -4,7 +4,8 @@
  * The format is specified byte by byte in lessons/reference/format.md; this
  * module is the only code that knows the layout. It turns headers, record
  * headers and footers into bytes and back, checking everything it can check on
- * its own (magic, version, checksums, tags). Streaming is left to writer.c
+ * its own (magic, version, checksums, tags, reserved bytes that must be zero,
+ * the Argon2id limits a reader accepts). Streaming is left to writer.c
  * (producing files) and restore.c (reading them).
  *
  *   header   116 bytes: magic, version, flags, chunk size, stages, nonce prefix,
@@ -85,14 +86,16 @@ int container_record_decode(const uint8_t in[CONTAINER_RECORD_BYTES],
 
 /* Footer. keys is NULL for a file that is not encrypted; then the footer check
  * is a BLAKE2b of the header hash and the footer (catches accidents, not
- * forgery); otherwise it is an AEAD tag under the file key. */
+ * forgery); otherwise it is an AEAD tag under the file key. Decode returns -1
+ * with a one-line reason in why if the tag, the check or the zero padding is
+ * wrong. */
 void container_footer_encode(const struct container_footer *f, const struct stage_keys *keys,
                              const uint8_t header_hash[STAGE_HEADER_HASH_BYTES],
                              uint8_t out[CONTAINER_FOOTER_BYTES]);
 int container_footer_decode(const uint8_t in[CONTAINER_FOOTER_BYTES],
                             const struct stage_keys *keys,
                             const uint8_t header_hash[STAGE_HEADER_HASH_BYTES],
-                            struct container_footer *f);
+                            struct container_footer *f, char *why, size_t why_len);
 
 /* The digest key of an encrypted file: BLAKE2b-256 keyed with the file key
  * over "pipelab digest key" and the nonce prefix (so it differs per file). */
@@ -115,12 +118,13 @@ struct container_digest {
     uint64_t count, alloc;
 };
 
-enum container_digest_problem { DIGEST_OK, DIGEST_DUPLICATE, DIGEST_MISSING };
+/* DIGEST_EXTRA: every index below count once, and more beyond it. */
+enum container_digest_problem { DIGEST_OK, DIGEST_DUPLICATE, DIGEST_MISSING, DIGEST_EXTRA };
 
 void container_digest_init(struct container_digest *d);
 void container_digest_add(struct container_digest *d, uint64_t index, uint32_t crc, uint32_t len);
 /* Do the entries hold each index 0..count-1 exactly once? Sorts them; on a
- * problem, *index names the first duplicated or missing index. */
+ * problem, *index names the first duplicated, missing or extra index. */
 enum container_digest_problem container_digest_check(struct container_digest *d, uint64_t count,
                                                      uint64_t *index);
 /* The digest of entries that passed container_digest_check. key: the digest

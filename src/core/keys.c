@@ -8,23 +8,41 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KEY_MAX_OPSLIMIT 16
-#define KEY_MAX_MEMLIMIT (1024ull << 20)
+/* The floors must be ones crypto_pwhash accepts. */
+_Static_assert(KEY_ARGON2_MIN_OPSLIMIT >= crypto_pwhash_OPSLIMIT_MIN, "opslimit floor");
+_Static_assert(KEY_ARGON2_MIN_MEMLIMIT >= crypto_pwhash_MEMLIMIT_MIN, "memlimit floor");
 
 uint64_t key_default_opslimit(void)
 {
-    return crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    return KEY_ARGON2_OPSLIMIT;
 }
 
 uint64_t key_default_memlimit(void)
 {
-    return crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    return KEY_ARGON2_MEMLIMIT;
+}
+
+int key_check_limits(uint64_t opslimit, uint64_t memlimit, char *why, size_t why_len)
+{
+    if (opslimit < KEY_ARGON2_MIN_OPSLIMIT || opslimit > KEY_ARGON2_OPSLIMIT) {
+        snprintf(why, why_len, "header's Argon2id opslimit %" PRIu64 " is out of range (%u to %u)",
+                 opslimit, KEY_ARGON2_MIN_OPSLIMIT, KEY_ARGON2_OPSLIMIT);
+        return -1;
+    }
+    if (memlimit < KEY_ARGON2_MIN_MEMLIMIT || memlimit > KEY_ARGON2_MEMLIMIT) {
+        snprintf(why, why_len, "header's Argon2id memlimit %" PRIu64
+                 " is out of range (%u to %u bytes)",
+                 memlimit, KEY_ARGON2_MIN_MEMLIMIT, KEY_ARGON2_MEMLIMIT);
+        return -1;
+    }
+    return 0;
 }
 
 int key_generate_file(const char *path)
@@ -50,12 +68,24 @@ int key_generate_file(const char *path)
     return output_commit(&out);
 }
 
+/* As ssh does for private keys: a key file others may read still works, but
+ * says so once. Only regular files: a pipe's mode says nothing about who saw
+ * the key. A failed fstat is left to the read that follows. */
+static void key_warn_if_exposed(int fd, const char *path)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0)
+        warnx_msg("warning: key file %s is accessible by group or others (mode %04o): "
+                  "chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
+}
+
 int key_load_file(const char *path, uint8_t key[KEY_BYTES])
 {
     struct stat st;
     int fd = reader_open_regular(path, "key file ", &st);
     if (fd < 0)
         return -fd;
+    key_warn_if_exposed(fd, path);
     uint8_t buf[KEY_BYTES + 1];
     ssize_t n = 0, got;
     while (n < (ssize_t)sizeof buf &&
@@ -92,9 +122,9 @@ int key_from_passphrase(const char *passphrase, const uint8_t salt[KEY_SALT_BYTE
         warnx_msg("%s is empty", KEY_PASSPHRASE_ENV);
         return EX_USAGE;
     }
-    if (opslimit < crypto_pwhash_OPSLIMIT_MIN || opslimit > KEY_MAX_OPSLIMIT ||
-        memlimit < crypto_pwhash_MEMLIMIT_MIN || memlimit > KEY_MAX_MEMLIMIT) {
-        warnx_msg("the file's Argon2id parameters are out of range (corrupt header?)");
+    char why[160];
+    if (key_check_limits(opslimit, memlimit, why, sizeof why) != 0) {
+        warnx_msg("%s", why);
         return EX_DATAERR;
     }
     if (crypto_pwhash(key, KEY_BYTES, passphrase, strlen(passphrase), salt,

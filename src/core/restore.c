@@ -32,6 +32,7 @@ struct restore {
     bool writing;
     uint64_t records, total_raw;
     int64_t final_index;              /* -1 until the final chunk is seen */
+    int read_errno;                   /* errno of the first failed read; 0 if none */
     char why[300];
 };
 
@@ -47,14 +48,49 @@ static int bad(struct restore *r, const char *fmt, ...)
 }
 
 /* Read exactly n bytes; 1 if done, 0 on a clean end of file before any byte,
- * -1 on a short read or an I/O error. */
+ * -1 on a short read or an I/O error. An I/O error keeps its errno in
+ * r->read_errno, taken at once (before any message can change it); it is
+ * reported once, by restore_report, and outranks whatever the caller makes
+ * of the -1. */
 static int restore_read(struct restore *r, void *buf, size_t n)
 {
+    errno = 0;
     size_t got = fread(buf, 1, n, r->in);
     r->offset += got;
     if (got == n)
         return 1;
-    return got == 0 && !ferror(r->in) ? 0 : -1;
+    if (ferror(r->in)) {
+        if (r->read_errno == 0)
+            r->read_errno = errno != 0 ? errno : EIO;
+        return -1;
+    }
+    return got == 0 ? 0 : -1;
+}
+
+/* Skip n payload bytes (inspect). fseeko succeeds past the end of a file, so
+ * the bytes left are checked first: a cut payload is reported as such. */
+static int restore_skip(struct restore *r, uint64_t n, uint64_t index)
+{
+    if (r->offset > r->in_size || n > r->in_size - r->offset)
+        return bad(r, "truncated file: chunk %" PRIu64 " is cut short", index);
+    if (fseeko(r->in, (off_t)n, SEEK_CUR) != 0) {
+        warnx_msg("cannot seek in %s: %s", r->in_path, strerror(errno));
+        return EX_IOERR;
+    }
+    r->offset += n;
+    return 0;
+}
+
+/* The one place a failed restore, verify or inspect says why. */
+static int restore_report(const struct restore *r, int rc)
+{
+    if (r->read_errno != 0) {
+        warnx_msg("cannot read %s: %s", r->in_path, strerror(r->read_errno));
+        return EX_IOERR;
+    }
+    if (rc == EX_DATAERR && r->why[0] != '\0')
+        warnx_msg("%s: %s", r->in_path, r->why);
+    return rc;
 }
 
 static int restore_open_input(struct restore *r, const char *path)
@@ -187,15 +223,22 @@ static int restore_footer(struct restore *r)
     if (restore_read(r, bytes + 1, sizeof bytes - 1) != 1)
         return bad(r, "truncated file: the footer is cut short");
     if (container_footer_decode(bytes, r->h.encrypted ? &r->keys : NULL,
-                                r->keys.header_hash, &f) != 0)
-        return bad(r, "footer is corrupt or was altered (its check does not match)");
-    if (fgetc(r->in) != EOF)
+                                r->keys.header_hash, &f, r->why, sizeof r->why) != 0)
+        return EX_DATAERR;
+    /* Nothing may follow the footer; a read that fails here is an I/O error,
+     * not a clean end (restore must not commit what it could not check). */
+    uint8_t more;
+    int got = restore_read(r, &more, 1);
+    if (got < 0)
+        return EX_IOERR;
+    if (got > 0)
         return bad(r, "unexpected data after the footer (garbage appended?)");
     uint64_t index;
     enum container_digest_problem problem = container_digest_check(&r->digest, f.chunk_count,
                                                                    &index);
     if (problem == DIGEST_DUPLICATE)
         return bad(r, "chunk %" PRIu64 " appears twice (duplicated record)", index);
+    /* DIGEST_EXTRA (chunks beyond the count) lands here too. */
     if (f.chunk_count != r->records || f.chunk_count == 0)
         return bad(r, "footer says %" PRIu64 " chunks, the file holds %" PRIu64
                    " (a record was dropped or added)", f.chunk_count, r->records);
@@ -219,10 +262,8 @@ static int restore_body(struct restore *r)
         int got = restore_read(r, &tag, 1);
         if (got == 0)
             return bad(r, "truncated file: it ends without a footer");
-        if (got < 0) {
-            warnx_msg("cannot read %s: %s", r->in_path, strerror(errno));
-            return EX_IOERR;
-        }
+        if (got < 0)
+            return EX_IOERR; /* one byte: never short, a read error */
         if (tag == CONTAINER_FOOTER_TAG)
             return restore_footer(r);
         if (tag != CONTAINER_RECORD_TAG)
@@ -241,7 +282,11 @@ static int restore_rewind(struct restore *r)
     r->records = r->total_raw = 0;
     r->final_index = -1;
     r->offset = CONTAINER_HEADER_BYTES;
-    return fseeko(r->in, CONTAINER_HEADER_BYTES, SEEK_SET) == 0 ? 0 : EX_IOERR;
+    if (fseeko(r->in, CONTAINER_HEADER_BYTES, SEEK_SET) != 0) {
+        warnx_msg("cannot seek in %s: %s", r->in_path, strerror(errno));
+        return EX_IOERR;
+    }
+    return 0;
 }
 
 /* OUT may be "-"; chunks are written at their places (OUTPUT_SEEKS). */
@@ -273,19 +318,17 @@ static int restore_passes(struct restore *r, const struct options *opt, const ch
     return output_commit(&r->out); /* prints its own message */
 }
 
-int restore_file(const struct options *opt, const char *in, const char *out)
+int restore_stream(const struct options *opt, FILE *in, const char *name, uint64_t size,
+                   const char *out)
 {
     struct restore r;
     memset(&r, 0, sizeof r);
     r.final_index = -1;
     container_digest_init(&r.digest);
-    const char *reads[] = { in, opt->key_file }, *writes[] = { out };
-    const unsigned flags[] = { restore_out_flags(opt) };
-    int rc = output_check_files(reads, 2, writes, flags, 1);
-    if (rc == 0)
-        rc = restore_open_input(&r, in);
-    if (rc == 0)
-        rc = restore_header(&r);
+    r.in = in;
+    r.in_path = name;
+    r.in_size = size;
+    int rc = restore_header(&r);
     if (rc == 0)
         rc = restore_key(&r, opt);
     if (rc == 0 && (r.runner = stage_runner_new(&r.h.stages, &r.keys, false)) == NULL) {
@@ -294,16 +337,24 @@ int restore_file(const struct options *opt, const char *in, const char *out)
     }
     if (rc == 0)
         rc = restore_passes(&r, opt, out);
-    if (r.in != NULL && ferror(r.in)) {
-        if (rc != EX_IOERR) /* else the failed read said so already */
-            warnx_msg("cannot read %s: %s", in, strerror(errno));
-        rc = EX_IOERR;
-    } else if (rc == EX_DATAERR && r.why[0] != '\0') {
-        warnx_msg("%s: %s", in, r.why);
-    }
+    rc = restore_report(&r, rc);
     stage_runner_free(r.runner);
     container_digest_free(&r.digest);
     sodium_memzero(&r.keys, sizeof r.keys);
+    return rc;
+}
+
+int restore_file(const struct options *opt, const char *in, const char *out)
+{
+    struct restore r;
+    memset(&r, 0, sizeof r);
+    const char *reads[] = { in, opt->key_file }, *writes[] = { out };
+    const unsigned flags[] = { restore_out_flags(opt) };
+    int rc = output_check_files(reads, 2, writes, flags, 1);
+    if (rc == 0)
+        rc = restore_open_input(&r, in);
+    if (rc == 0)
+        rc = restore_stream(opt, r.in, in, r.in_size, out);
     if (r.in != NULL)
         fclose(r.in);
     return rc;
@@ -338,7 +389,10 @@ static int inspect_records(struct restore *r, FILE *out)
         uint8_t head[CONTAINER_FOOTER_BYTES];
         struct container_record rec;
         uint64_t at = r->offset;
-        if (restore_read(r, head, 1) != 1)
+        int got = restore_read(r, head, 1);
+        if (got < 0)
+            return EX_IOERR;
+        if (got == 0)
             return bad(r, "truncated file: it ends without a footer");
         if (head[0] == CONTAINER_FOOTER_TAG) {
             if (restore_read(r, head + 1, CONTAINER_FOOTER_BYTES - 1) != 1)
@@ -349,14 +403,15 @@ static int inspect_records(struct restore *r, FILE *out)
             fprintf(out, "  (checks are not verified here: use `pipelab verify`)\n");
             return 0;
         }
-        if (restore_read(r, head + 1, CONTAINER_RECORD_BYTES - 1) != 1 ||
-            container_record_decode(head, &rec) != 0)
+        if (restore_read(r, head + 1, CONTAINER_RECORD_BYTES - 1) != 1)
+            return bad(r, "truncated file: record at byte %" PRIu64 " is cut short", at);
+        if (container_record_decode(head, &rec) != 0)
             return bad(r, "corrupt record at byte %" PRIu64, at);
         fprintf(out, "  %10" PRIu64 " %12" PRIu64 " %10" PRIu32 " %10" PRIu32 " %5s\n",
                 rec.index, at, rec.raw_len, rec.stored_len, rec.is_final ? "yes" : "");
-        if (fseeko(r->in, rec.stored_len, SEEK_CUR) != 0)
-            return bad(r, "truncated file: chunk %" PRIu64 " is cut short", rec.index);
-        r->offset += rec.stored_len;
+        int rc = restore_skip(r, rec.stored_len, rec.index);
+        if (rc != 0)
+            return rc;
     }
 }
 
@@ -371,8 +426,7 @@ int inspect_file(const char *in, FILE *out)
         inspect_header(&r, out);
         rc = inspect_records(&r, out);
     }
-    if (rc == EX_DATAERR)
-        warnx_msg("%s: %s", in, r.why);
+    rc = restore_report(&r, rc);
     if (r.in != NULL)
         fclose(r.in);
     return rc;

@@ -3,7 +3,8 @@
  *
  * restore and verify check everything the format lets them check (see
  * lessons/reference/format.md, "What a reader checks"); a damaged file is
- * reported with one message naming the problem and EX_DATAERR (65).
+ * reported with one message naming the problem and EX_DATAERR (65), a read
+ * that fails with its own error and EX_IOERR (74), wherever it happens.
  *
  * restore reads the file twice. The first pass verifies all of it and writes
  * nothing, so a damaged or hostile file never makes it write a byte; the
@@ -20,10 +21,16 @@
 
 #include "options.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* out == NULL: verify only. Returns 0 or an EX_ code after printing why. */
 int restore_file(const struct options *opt, const char *in, const char *out);
+
+/* The same from a stream the caller opened (and closes): in must be seekable
+ * (two passes) and hold size bytes; name is how messages call it. */
+int restore_stream(const struct options *opt, FILE *in, const char *name, uint64_t size,
+                   const char *out);
 
 /* Print the header, the chunk table and the footer for learners. */
 int inspect_file(const char *in, FILE *out);

@@ -205,12 +205,15 @@ struct stage_runner *stage_runner_new(const struct stage_list *list,
         /* Raw deflate (-15) in the container: integrity comes from the CRC,
          * digest and tag the container keeps; 31 = deflate with a gzip wrapper. */
         int bits = gzip ? 31 : -15;
-        if (deflateInit2(&r->deflater, level, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK ||
-            inflateInit2(&r->inflater, -15) != Z_OK) {
+        /* Each flag is set as soon as its stream exists, so that a failure of
+         * the second still ends the first in stage_runner_free. */
+        r->deflate_ready = deflateInit2(&r->deflater, level, Z_DEFLATED, bits, 8,
+                                        Z_DEFAULT_STRATEGY) == Z_OK;
+        r->inflate_ready = r->deflate_ready && inflateInit2(&r->inflater, -15) == Z_OK;
+        if (!r->inflate_ready) {
             stage_runner_free(r);
             return NULL;
         }
-        r->deflate_ready = r->inflate_ready = true;
     }
     return r;
 }
