@@ -221,13 +221,22 @@ static enum chan_status ring_try_recv(struct chan_lockfree *ch, void **item, uin
 /* After a move that may let a parked thread go on: wake one, if one waits.
  * The count is read with a read-modify-write (adding 0), not a plain load: an
  * RMW always reads the newest value, and it orders our ring write before it
- * (see "Blocking" above). */
-static void wake_one(struct chan_lockfree *ch, _Atomic unsigned *waiting, pthread_cond_t *cond)
+ * (see "Blocking" above).
+ *
+ * Once the channel is closed, a send that completes wakes every receiver, not
+ * one: receivers that close woke while this send was still writing its slot
+ * went back to sleep to wait for it, and after this item each of them must
+ * look again to find the channel drained (a single signal would leave all
+ * but one of them asleep for good). */
+static void wake_waiters(struct chan_lockfree *ch, _Atomic unsigned *waiting, pthread_cond_t *cond)
 {
     if (atomic_fetch_add_explicit(waiting, 0, memory_order_seq_cst) == 0)
         return;
     pthread_mutex_lock(&ch->mu);
-    pthread_cond_signal(cond);
+    if (atomic_load_explicit(&ch->tail, memory_order_relaxed) & TAIL_CLOSED)
+        pthread_cond_broadcast(cond);
+    else
+        pthread_cond_signal(cond);
     pthread_mutex_unlock(&ch->mu);
 }
 
@@ -259,7 +268,7 @@ static enum chan_status park_recv(struct chan_lockfree *ch, void **item, uint64_
 static void after_recv(struct chan_lockfree *ch, uint64_t wait_ns)
 {
     atomic_fetch_add_explicit(&ch->wait_total_ns, wait_ns, memory_order_relaxed);
-    wake_one(ch, &ch->senders_waiting, &ch->not_full);
+    wake_waiters(ch, &ch->senders_waiting, &ch->not_full);
     if (ch->on_wait != NULL)
         ch->on_wait(ch->on_wait_arg, wait_ns);
 }
@@ -327,7 +336,7 @@ enum chan_status chan_lockfree_try_send(struct chan_lockfree *ch, void *item)
 {
     enum chan_status st = ring_try_send(ch, item);
     if (st == CHAN_OK)
-        wake_one(ch, &ch->receivers_waiting, &ch->not_empty);
+        wake_waiters(ch, &ch->receivers_waiting, &ch->not_empty);
     return st;
 }
 
@@ -345,7 +354,7 @@ enum chan_status chan_lockfree_send(struct chan_lockfree *ch, void *item)
                                   memory_order_relaxed);
     }
     if (st == CHAN_OK)
-        wake_one(ch, &ch->receivers_waiting, &ch->not_empty);
+        wake_waiters(ch, &ch->receivers_waiting, &ch->not_empty);
     return st;
 }
 
