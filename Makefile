@@ -1,12 +1,8 @@
-# pipelab — the one entry point.
+# pipelab — the one entry point. `make help` lists every target: each target
+# line carries its one-line description after "## ", and help prints those.
 #
-#   make            build build/pipelab
-#   make test       every test suite: plain, AddressSanitizer+UBSan, ThreadSanitizer
-#   make demo       the main job: data, every backend side by side, table, plots
-#   make bench      the benchmarks (speed targets are checked here, not in tests)
-#   make install    PREFIX=/usr/local DESTDIR=
-#
-# Variants: SAN=asan or SAN=tsan builds everything into build/asan or build/tsan.
+# Variants: SAN=asan or SAN=tsan builds everything into build/asan or build/tsan;
+# SAN=fuzz builds the library with clang for libFuzzer into build/fuzz.
 # Dependencies come from Debian packages through pkg-config; scripts/deps.sh
 # installs them when run as root, or prints the one command to run.
 
@@ -15,7 +11,7 @@ DESTDIR ?=
 CC      ?= cc
 SAN     ?=
 
-NO_DEPS_GOALS := clean help
+NO_DEPS_GOALS := clean help uninstall dist
 ifeq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
 DEPS_STATUS := $(shell scripts/deps.sh >&2 && echo ok)
@@ -32,7 +28,18 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread -Isrc -Ibackends $(PKG_CFLAGS)
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread $(PKG_CFLAGS)
+
+# The layers, one folder each; dependencies run one way:
+#   src/prim  <-  src/core  <-  backends  <-  src/app
+# Each layer is compiled with the include paths of its own folder and of the
+# layers below it only, so an include that runs upwards fails to compile
+# (`make layers` shows it). LIB_INC is everything below the application: what
+# a file linked against libpipelab.a (a lab, a test) may include.
+PRIM_INC := -Isrc/prim
+CORE_INC := $(PRIM_INC) -Isrc/core
+LIB_INC  := $(CORE_INC) -Ibackends
+APP_INC  := $(LIB_INC) -Isrc/app
 LDLIBS  := $(PKG_LIBS) -pthread -lm
 
 ifeq ($(SAN),asan)
@@ -43,90 +50,192 @@ else ifeq ($(SAN),tsan)
   B := build/tsan
   ALL_CFLAGS += -O1 -fsanitize=thread -fno-omit-frame-pointer
   LDFLAGS += -fsanitize=thread
+else ifeq ($(SAN),fuzz)
+  B := build/fuzz
+  CC := clang
+  ALL_CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=fuzzer,address,undefined
 else
   B := build
 endif
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard backends/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
+# libpipelab.a: primitives, core and backends, what labs and tests link.
+# libpipelab-app.a: the command line and the commands, for build/pipelab.
+LIB_SRC  := $(wildcard src/prim/*.c src/core/*.c backends/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+APP_SRC  := $(filter-out src/app/main.c,$(wildcard src/app/*.c))
+APP_OBJ  := $(APP_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 # The suites that exercise threads; they also run under ThreadSanitizer.
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan clean install demo bench bench-serial bench-pigz help
-all: $(B)/pipelab
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz layers
+all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)
+
+# Which include paths an object is compiled with: those of its layer.
+$(B)/obj/src/prim/%.o: LAYER_INC = $(PRIM_INC)
+$(B)/obj/src/core/%.o: LAYER_INC = $(CORE_INC)
+$(B)/obj/backends/%.o: LAYER_INC = $(LIB_INC)
+$(B)/obj/src/app/%.o:  LAYER_INC = $(APP_INC)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LAYER_INC) -MMD -MP -c $< -o $@
 
-$(B)/libpipelab.a: $(CORE_OBJ)
+$(B)/libpipelab.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/pipelab: $(B)/obj/src/main.o $(B)/libpipelab.a
+$(B)/libpipelab-app.a: $(APP_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/pipelab: $(B)/obj/src/app/main.o $(B)/libpipelab-app.a $(B)/libpipelab.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpipelab.a
+# Tests see every layer; one that exercises application code finds it in
+# libpipelab-app.a.
+$(B)/tests/%: tests/%.c tests/testutil.h $(B)/libpipelab-app.a $(B)/libpipelab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(APP_INC) $(CMOCKA_CFLAGS) -Itests $(LDFLAGS) -o $@ $< \
+	    $(B)/libpipelab-app.a $(B)/libpipelab.a $(CMOCKA_LIBS) $(LDLIBS)
 
--include $(CORE_OBJ:.o=.d) $(B)/obj/src/main.d
+-include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(B)/obj/src/app/main.d
+
+# A file of one layer that includes a header of a layer above must not
+# compile: tests/layers.sh tries, with the flags each layer is built with.
+layers: ## prove the layering: an include from a higher layer fails to compile
+	@CC="$(CC)" CFLAGS="$(ALL_CFLAGS)" PRIM_INC="$(PRIM_INC)" CORE_INC="$(CORE_INC)" \
+	    LIB_INC="$(LIB_INC)" APP_INC="$(APP_INC)" tests/layers.sh
 
 # ---- tests -------------------------------------------------------------
 RESULTS := $(CURDIR)/build/test-results.txt
 
-# One suite list per variant; scripts/run-suites.sh runs each under a timeout and
+# One suite list per variant; tests/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
-check-unit: $(B)/pipelab $(TEST_BIN)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh
+check-unit: $(B)/pipelab $(TEST_BIN) ## the unit suites and tests/*.sh of one variant (SAN=...)
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh tests/plots.sh
 
-check-tsan: $(B)/pipelab $(TSAN_TESTS)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab scripts/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
+check-tsan: $(B)/pipelab $(TSAN_TESTS) ## the threaded suites, to run with SAN=tsan
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
 
-test-tsan:
+test-tsan: ## only the ThreadSanitizer suites
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
-	@scripts/test-summary.sh $(RESULTS)
+	@tests/summary.sh $(RESULTS)
 
-test:
+test: ## every test suite: plain, ASan+UBSan, TSan, labs, lessons, install; ends "N passed, N failed"
 	@mkdir -p build && rm -f $(RESULTS)
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory SAN=asan check-unit
 	@$(MAKE) --no-print-directory SAN=tsan check-tsan
-	@if [ -f labs/labs.mk ]; then scripts/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
-	@if [ -f lessons/lessons.mk ]; then scripts/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
-	@scripts/test-summary.sh $(RESULTS)
+	@$(MAKE) --no-print-directory check-faults
+	@$(MAKE) --no-print-directory check-fuzz
+	@tests/run-suites.sh $(RESULTS) layers "$(MAKE) --no-print-directory layers"
+	@PIPELAB=$(CURDIR)/build/pipelab tests/run-suites.sh $(RESULTS) conventions tests/install.sh
+	@if [ -f labs/labs.mk ]; then tests/run-suites.sh $(RESULTS) labs "$(MAKE) --no-print-directory labs-verify"; fi
+	@if [ -f lessons/lessons.mk ]; then tests/run-suites.sh $(RESULTS) lessons "$(MAKE) --no-print-directory lessons-check"; fi
+	@tests/summary.sh $(RESULTS)
+
+# ---- fault injection and fuzzing ----------------------------------------
+# tests/faults: LD_PRELOAD shims make the N-th allocation, or the N-th read,
+# write, fsync, close or rename fail, and two sweeps run process (every
+# backend) and restore once per N (plain build: the sanitizers have their
+# own allocator). tests/fuzz: a libFuzzer target for restore and inspect,
+# built with clang (SAN=fuzz); make test runs it for FUZZ_TEST_SECONDS over
+# the seed corpus, make fuzz for FUZZ_SECONDS, keeping what it finds in
+# build/fuzz/corpus.
+FAULT_SHIMS := build/faults/alloc_shim.so build/faults/io_shim.so
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
+
+build/faults/%.so: tests/faults/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+
+$(B)/fuzz_restore: tests/fuzz/fuzz_restore.c $(B)/libpipelab.a
+	$(CC) $(ALL_CFLAGS) $(LIB_INC) $(LDFLAGS) -o $@ $< $(B)/libpipelab.a $(LDLIBS)
+
+check-faults: build/pipelab $(FAULT_SHIMS) ## the allocation and I/O failure sweeps (part of make test)
+	@PIPELAB=$(CURDIR)/build/pipelab tests/run-suites.sh $(RESULTS) faults \
+	    "SHIM=$(CURDIR)/build/faults/alloc_shim.so tests/faults/alloc-sweep.sh" \
+	    "SHIM=$(CURDIR)/build/faults/io_shim.so tests/faults/io-sweep.sh"
+
+check-fuzz: ## a short fuzz pass over the seed corpus (part of make test)
+	@$(MAKE) --no-print-directory SAN=fuzz build/fuzz/fuzz_restore
+	@tests/run-suites.sh $(RESULTS) fuzz \
+	    "FUZZER=$(CURDIR)/build/fuzz/fuzz_restore FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/fuzz/run.sh"
+
+test-faults: ## only the failure sweeps and the short fuzz pass, with a summary
+	@mkdir -p build && rm -f $(RESULTS)
+	@$(MAKE) --no-print-directory check-faults
+	@$(MAKE) --no-print-directory check-fuzz
+	@tests/summary.sh $(RESULTS)
+
+fuzz: ## fuzz the container reader and restore for FUZZ_SECONDS (default 60)
+	@$(MAKE) --no-print-directory SAN=fuzz build/fuzz/fuzz_restore
+	@mkdir -p build/fuzz/corpus
+	@FUZZER=$(CURDIR)/build/fuzz/fuzz_restore FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    FUZZ_WORK=$(CURDIR)/build/fuzz/corpus tests/fuzz/run.sh
 
 -include labs/labs.mk
 -include plots/plots.mk
 -include lessons/lessons.mk
 
 # ---- the main job and benchmarks ---------------------------------------
-demo: $(B)/pipelab
-	@scripts/demo.sh $(B)/pipelab
+demo: $(B)/pipelab ## the main job: 256 MiB of text, every backend side by side, table, plots (FRESH=1: new plot data)
+	@FRESH='$(FRESH)' scripts/demo.sh $(B)/pipelab
 
-bench-serial: $(B)/pipelab build/bench/bench_deflate
-	@scripts/bench-serial.sh $(B)/pipelab build/bench/bench_deflate
+bench-serial: $(B)/pipelab build/bench/bench_deflate ## serial pipelab against plain single-thread zlib
+	@bench/serial.sh $(B)/pipelab build/bench/bench_deflate
 
-build/bench/bench_deflate: scripts/bench_deflate.c
+build/bench/bench_deflate: bench/deflate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-bench-pigz: $(B)/pipelab
-	@scripts/bench-pigz.sh $(B)/pipelab
+bench-pigz: $(B)/pipelab ## bounded pipelab against pigz, and the memory and metrics targets
+	@bench/pigz.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
-bench: bench-serial bench-pigz
+bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)
 
-install: $(B)/pipelab
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(B)/pipelab $(DESTDIR)$(PREFIX)/bin/pipelab
+# ---- install, dist, help -------------------------------------------------
+# The GNU names: PREFIX (default /usr/local) and DESTDIR (a staging root for
+# packagers, prepended to every path).
+VERSION  := $(shell sed -n 's/^\#define PIPELAB_VERSION "\(.*\)"$$/\1/p' src/app/cli.c)
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man
+COMPDIR  := $(PREFIX)/share/bash-completion/completions
+# The folders install may create, deepest first: uninstall removes those it
+# leaves empty (so a scratch prefix ends up gone); one holding anything else stays.
+INSTALL_DIRS := $(BINDIR) $(MANDIR)/man1 $(MANDIR) $(COMPDIR) $(PREFIX)/share/bash-completion \
+                $(PREFIX)/share $(PREFIX)
 
-clean:
+.PHONY: install uninstall check dist distcheck clean help
+install: $(B)/pipelab ## install pipelab, its man page and bash completion (PREFIX=/usr/local DESTDIR=)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR)
+	install -m 0755 $(B)/pipelab $(DESTDIR)$(BINDIR)/pipelab
+	install -m 0644 man/pipelab.1 $(DESTDIR)$(MANDIR)/man1/pipelab.1
+	install -m 0644 completion/pipelab.bash $(DESTDIR)$(COMPDIR)/pipelab
+
+uninstall: ## remove what install wrote, and the folders that leaves empty (same PREFIX, DESTDIR)
+	rm -f $(DESTDIR)$(BINDIR)/pipelab $(DESTDIR)$(MANDIR)/man1/pipelab.1 $(DESTDIR)$(COMPDIR)/pipelab
+	@for dir in $(INSTALL_DIRS); do rmdir "$(DESTDIR)$$dir" 2>/dev/null || true; done
+
+check: test ## the same as make test
+
+dist: ## write build/pipelab-VERSION.tar.gz: every file of the kit (scripts/dist.sh)
+	@scripts/dist.sh dist $(VERSION)
+
+distcheck: ## make dist, then build, test, install and uninstall from the tarball alone
+	@MAKE="$(MAKE)" scripts/dist.sh check $(VERSION)
+
+clean: ## remove build/ (out/ and report/ hold measurements: remove them by hand)
 	rm -rf build
 
-help:
-	@sed -n '1,12p' Makefile
+help: ## this list
+	@echo "pipelab $(VERSION): make TARGET, where TARGET is one of"
+	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-14s %s\n", $$1, $$2 }' \
+	    $(filter %Makefile %.mk,$(MAKEFILE_LIST))

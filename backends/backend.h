@@ -2,7 +2,7 @@
  * backend.h — the execution pipeline: one interface, one file per design.
  *
  * A backend decides which threads exist and how chunks travel between them;
- * the work on each chunk is always the same three steps (src/pipeline.h). To
+ * the work on each chunk is always the same three steps (src/core/pipeline.h). To
  * add a backend, write backends/NAME.c defining a `const struct backend` and
  * list it in backends/registry.c. Nothing else changes.
  *
@@ -16,9 +16,9 @@
 #ifndef PIPELAB_BACKEND_H
 #define PIPELAB_BACKEND_H
 
-#include <stdbool.h>
+#include "job.h"
 
-struct job;
+#include <stdbool.h>
 
 struct backend {
     const char *name;
@@ -36,5 +36,8 @@ extern const struct backend backend_unbounded;
 extern const struct backend *const backend_registry[];
 
 const struct backend *backend_find(const char *name);
+
+/* What a job needs of b (job.h): its name, its policy and its run. */
+struct job_backend backend_for_job(const struct backend *b);
 
 #endif

@@ -21,6 +21,7 @@
 #include "channel_pipeline.h"
 #include "pipeline.h"
 #include "util.h"
+#include "worker_pool.h"
 
 #include <stdatomic.h>
 

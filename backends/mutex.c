@@ -29,6 +29,7 @@
 #include "backend.h"
 #include "pipeline.h"
 #include "util.h"
+#include "worker_pool.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>

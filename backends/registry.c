@@ -1,5 +1,6 @@
 /*
- * registry.c — the list of backends. Adding one is adding a line here.
+ * registry.c — the list of backends (adding one is adding a line here), and
+ * what a job is given of one.
  */
 #include "backend.h"
 
@@ -19,4 +20,13 @@ const struct backend *backend_find(const char *name)
         if (strcmp(backend_registry[i]->name, name) == 0)
             return backend_registry[i];
     return NULL;
+}
+
+struct job_backend backend_for_job(const struct backend *b)
+{
+    return (struct job_backend){
+        .name = b->name,
+        .reads_whole_input_first = b->reads_whole_input_first,
+        .run = b->run,
+    };
 }

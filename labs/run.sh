@@ -8,14 +8,22 @@
 #   labs/run.sh verify      instructors and CI: every starter fails, every
 #                           solution passes (also under a sanitizer)
 #   labs/run.sh handout     build/pipelab-handout.tar.gz, without solutions
+#   labs/run.sh heal N      the answers of lab N in build/labs/heal/NN/ (to
+#                           edit them: then \`labs/run.sh rediff N\`)
 #
 # How a lab is checked. Each lab folder has a lab.sh that names the files the
-# learner edits (LAB_FILES) and says how to build its checks (lab_build, using
-# check_binary and pipelab_binary below). The runner links the learner's files
-# in front of build/libpipelab.a, so that they replace the kit's own versions,
-# then runs every check in its own process under `timeout`: a check that hangs
-# or crashes is reported as such, with the lab's words for it (checks.txt),
-# and never hides the others.
+# learner edits (LAB_FILES) and says what the checks expect, and a lab.mk that
+# says how to build its checks; the rules of labs/labs.mk build them (make
+# decides what is out of date), linking the learner's files in front of the
+# kit's library so that they replace the kit's own versions. The runner then
+# runs every check in its own process under `timeout`: a check that hangs or
+# crashes is reported as such, with the lab's words for it (checks.txt), and
+# never hides the others.
+#
+# The reference answers are never a second copy of a starter: a lab's
+# solution.patch turns its starters into the answers (labs-verify applies it
+# to a copy under build/, and fails if it no longer applies), and a lab whose
+# answer is the kit's own file names it in LAB_KIT_ANSWER.
 #
 # Settings (environment, or make variables passed through labs.mk):
 #   RACE=1          build the checks with ThreadSanitizer
@@ -31,12 +39,6 @@ cd "$(dirname "$0")/.." || exit 2
 PROGRESS=labs/.progress
 HINTS=labs/.hints
 MAKE=${MAKE:-make}
-CC=${LAB_CC:-cc}
-# Without make (run.sh run by hand) fall back to the project's flags.
-CFLAGS=${LAB_CFLAGS:-"-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -O2 -g -pthread -Isrc -Ibackends $(pkg-config --cflags zlib libsodium 2>/dev/null)"}
-CMOCKA_CFLAGS=${LAB_CMOCKA_CFLAGS:-$(pkg-config --cflags cmocka 2>/dev/null)}
-CMOCKA_LIBS=${LAB_CMOCKA_LIBS:-$(pkg-config --libs cmocka 2>/dev/null)}
-LDLIBS=${LAB_LDLIBS:-"$(pkg-config --libs zlib libsodium 2>/dev/null) -pthread -lm"}
 RACE=${RACE:-}
 NPROC=$(nproc 2>/dev/null || echo 2)
 USER_TIMEOUT=${LAB_TIMEOUT:-}       # what the user asked for, if anything
@@ -67,8 +69,8 @@ lab_dir() {
 # Read a lab's lab.sh into this shell (always in a subshell of the caller's).
 load_lab() {
     LAB_TITLE=""; LAB_TIME=""; LAB_FILES=""; LAB_REPLACES=""; LAB_SAN=""
-    LAB_EXPECT_FAIL=""; LAB_TRY=""; LAB_CHECK_TIMEOUT=""
-    unset -f lab_build
+    LAB_EXPECT_FAIL=""; LAB_TRY=""; LAB_CHECK_TIMEOUT=""; LAB_KIT_ANSWER=""
+    LAB_GENERATED=""
     # shellcheck disable=SC1090,SC1091
     . "$1/lab.sh"
 }
@@ -115,119 +117,46 @@ set_hints_shown() {
 
 # ---- building -----------------------------------------------------------
 
-# Flags and library for a build variant: plain, tsan or asan.
-variant_flags() {
-    case $1 in
-        tsan) echo "-O1 -g -fsanitize=thread -fno-omit-frame-pointer" ;;
-        asan) echo "-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" ;;
-        *) echo "" ;;
-    esac
+# The variant a build uses is the kit's own SAN= (empty, tsan or asan): the
+# rules in labs.mk build the kit's library and the checks with the flags of
+# the top Makefile. Make prints its own "Error" lines; a learner needs only
+# the compiler's words.
+lab_make() {
+    $MAKE --no-print-directory -s "$@" 2>&1 | grep -Ev '^make(\[[0-9]+\])?: \*\*\* '
+    return "${PIPESTATUS[0]}"
 }
-variant_lib() {
-    case $1 in
-        tsan|asan) echo "build/$1/libpipelab.a" ;;
-        *) echo "build/libpipelab.a" ;;
-    esac
-}
+
+san_of() { [ "$1" = plain ] || echo "$1"; }
 
 # Make sure the kit's library (and main.o, for the plain variant) is built.
 ensure_kit() {
-    local v=$1 log
+    local v=$1 log rc
     log=$(mktemp)
-    case $v in
-        plain) $MAKE --no-print-directory -s build/libpipelab.a build/obj/src/main.o >"$log" 2>&1 ;;
-        *) $MAKE --no-print-directory -s SAN="$v" "build/$v/libpipelab.a" >"$log" 2>&1 ;;
-    esac
-    local rc=$?
+    lab_make SAN="$(san_of "$v")" lab-kit >"$log"
+    rc=$?
     if [ $rc -ne 0 ]; then
-        say "The kit itself does not build (make $(variant_lib "$v")):"
+        say "The kit itself does not build (make SAN=$(san_of "$v") lab-kit):"
         sed -n '1,40p' "$log"
     fi
     rm -f "$log"
     return $rc
 }
 
-# The shared check helpers (labs/lib), compiled once per variant.
-lablib_objs() {
-    local v=$1
-    local dir="build/labs/.lib/$v" f o
-    mkdir -p "$dir"
-    for f in labcheck labjob chancheck; do
-        o="$dir/$f.o"
-        local stale=0 dep
-        for dep in "labs/lib/$f.c" labs/lib/*.h "$(variant_lib "$v")"; do
-            [ "$dep" -nt "$o" ] && stale=1
-        done
-        if [ ! -f "$o" ] || [ $stale -eq 1 ]; then
-            # shellcheck disable=SC2086,SC2046  # flag lists are split on purpose
-            $CC $CFLAGS $(variant_flags "$v") $CMOCKA_CFLAGS -Ilabs/lib -c "labs/lib/$f.c" -o "$o" || return 1
-        fi
-    done
-    echo "$dir/labcheck.o $dir/labjob.o $dir/chancheck.o"
-}
-
-# A file named in lab_build: the learner's (or the solution's) if it is one
-# of LAB_FILES, else a file the lab provides.
-resolve_src() {
-    local f
-    for f in $LAB_FILES; do
-        [ "$f" = "$1" ] && { echo "$SRC/$1"; return; }
-    done
-    echo "$LABDIR/$1"
-}
-
-# Did the link pull the kit's own version of a file the learner replaces?
-check_replaced() {
-    local map=$1 obj
-    for obj in $LAB_REPLACES; do
-        if grep -q "libpipelab\.a($obj)" "$map"; then
-            say "The kit's own $obj was linked in next to your code: your file must define"
-            say "every function the kit's version defines (see its header in src/ or backends/)."
-            return 1
-        fi
-    done
-    return 0
-}
-
-# check_binary NAME [CFLAGS...] -- SOURCES...   (called from a lab's lab_build)
-check_binary() {
-    local name=$1; shift
-    local extra=() srcs=() s
-    while [ $# -gt 0 ] && [ "$1" != "--" ]; do extra+=("$1"); shift; done
-    [ $# -gt 0 ] && shift
-    for s in "$@"; do srcs+=("$(resolve_src "$s")"); done
-    # shellcheck disable=SC2086
-    $CC $CFLAGS $SANFLAGS "${extra[@]}" $CMOCKA_CFLAGS -Ilabs/lib -I"$LABDIR" \
-        -o "$OUT/$name" "${srcs[@]}" $LABLIB "$LIB" $CMOCKA_LIBS $LDLIBS \
-        -Wl,-Map,"$OUT/$name.map" || { BUILD_FAILED=1; return 1; }
-    check_replaced "$OUT/$name.map" || { BUILD_FAILED=1; return 1; }
-    echo "$OUT/$name" >>"$OUT/checks.list"
-}
-
-# pipelab_binary SOURCES...: the real pipelab, with the learner's files in it,
-# as $PIPELAB_OUT/pipelab. Always a plain build, whatever the checks use: it
-# is for experiments (and proves the files link into the real program).
-pipelab_binary() {
-    local srcs=() s dir=${PIPELAB_OUT:-$OUT}
-    for s in "$@"; do srcs+=("$(resolve_src "$s")"); done
-    mkdir -p "$dir"
-    # shellcheck disable=SC2086
-    $CC $CFLAGS -I"$LABDIR" -o "$dir/pipelab" build/obj/src/main.o "${srcs[@]}" \
-        build/libpipelab.a $LDLIBS -Wl,-Map,"$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
-    check_replaced "$dir/pipelab.map" || { BUILD_FAILED=1; return 1; }
-}
-
-# build LABDIR SRC VARIANT OUT: build a lab's checks from the files in SRC.
+# build_lab LABDIR SRC VARIANT OUT: build a lab's checks from the files in
+# SRC into OUT (and, when PIPELAB_OUT is set, its pipelab), and list them in
+# OUT/checks.list.
 build_lab() {
     LABDIR=$1 SRC=$2 VARIANT=$3 OUT=$4
-    LIB=$(variant_lib "$VARIANT")
-    SANFLAGS=$(variant_flags "$VARIANT")
+    local vars=(LAB_DIR="$LABDIR" LAB_SRC="$SRC" LAB_OUT="$OUT"
+        LAB_FILES="$LAB_FILES" LAB_REPLACES="$LAB_REPLACES")
     mkdir -p "$OUT"
     rm -f "$OUT/checks.list"
-    LABLIB=$(lablib_objs "$VARIANT") || return 1
-    BUILD_FAILED=0
-    lab_build
-    [ "$BUILD_FAILED" -eq 0 ] && [ -s "$OUT/checks.list" ]
+    lab_make SAN="$(san_of "$VARIANT")" "${vars[@]}" lab-checks || return 1
+    if [ -n "${PIPELAB_OUT:-}" ]; then
+        lab_make "${vars[@]}" LAB_PIPELAB_OUT="$PIPELAB_OUT" lab-pipelab || return 1
+    fi
+    lab_make SAN="$(san_of "$VARIANT")" "${vars[@]}" lab-list >"$OUT/checks.list"
+    [ -s "$OUT/checks.list" ]
 }
 
 # ---- running ------------------------------------------------------------
@@ -319,7 +248,12 @@ status_word() {
         tsan) echo "ThreadSanitizer reported a problem" ;;
         leak) echo "memory was never freed (LeakSanitizer)" ;;
         memory) echo "a memory error (AddressSanitizer / UBSan)" ;;
-        crash) echo "crashed (exit status $2)" ;;
+        crash)
+            if [ -z "$2" ]; then echo "crashed"
+            elif [ "$2" -gt 128 ] && kill -l "$(($2 - 128))" >/dev/null 2>&1; then
+                echo "crashed (signal SIG$(kill -l "$(($2 - 128))"))"
+            else echo "crashed (exit status $2)"
+            fi ;;
         *) echo "" ;;
     esac
 }
@@ -347,6 +281,11 @@ show_results() {
             fi
         fi
         details "$log" | sed 's/^/      → /'
+        # A crash with nothing to explain it: what the check wrote last.
+        if [ "$st" = crash ] && [ -z "$(details "$log")" ]; then
+            say "      the check's last words:"
+            grep -v '^\[ *[A-Z]* *\]' "$log" | tail -n 6 | sed 's/^/        /'
+        fi
         sed -n 's/^LAB-NOTE: /      · /p' "$log"
     done <"$results"
     PASSED=$((total - bad)); TOTAL=$total
@@ -397,6 +336,10 @@ cmd_lab() {
         v=$(variant_for_lab)
         set_timeouts "$v"
         say "Lab $n — $LAB_TITLE    ($dir)"
+        if [ -n "$LAB_GENERATED" ]; then
+            generate_starters "$dir" "$dir" || { say "$GEN_MSG"; exit 2; }
+            [ -n "$GEN_WROTE" ] && say "Wrote$GEN_WROTE into $dir/ (yours to edit; delete one to get it back as shipped)."
+        fi
         case $v in
             tsan) say "(checks built with ThreadSanitizer${RACE:+ because RACE=1})" ;;
             asan) say "(checks built with AddressSanitizer and LeakSanitizer)" ;;
@@ -503,15 +446,20 @@ cmd_hint() {
 verify_starter() {
     local dir=$1 n out f st bin test log failed=0 total=0 missing=""
     n=$(lab_n "$dir")
+    STARTERS=$dir
+    if [ -n "$LAB_GENERATED" ]; then
+        STARTERS="build/labs/verify/$(lab_num "$dir")-starters"
+        starter_copy "$dir" "$STARTERS" || { VERIFY_MSG=$GEN_MSG; return 1; }
+    fi
     for f in $LAB_FILES; do
-        if ! grep -q "TODO(lab $n)" "$dir/$f"; then
+        if ! grep -q "TODO(lab $n)" "$STARTERS/$f"; then
             VERIFY_MSG="starter $f has no TODO(lab $n) left: is a solution copied over it?"
             return 1
         fi
     done
     out="build/labs/verify/$(lab_num "$dir")-starter"
     local v; v=${LAB_SAN:-plain}
-    if ! build_lab "$dir" "$dir" "$v" "$out" >"$out.build.log" 2>&1; then
+    if ! PIPELAB_OUT=$out build_lab "$dir" "$STARTERS" "$v" "$out" >"$out.build.log" 2>&1; then
         VERIFY_MSG="the starter does not build (see $out.build.log)"
         return 1
     fi
@@ -537,11 +485,102 @@ verify_starter() {
     return 0
 }
 
-# verify_solution DIR VARIANT: every check passes with solution/.
+# ---- generated starters ---------------------------------------------------
+
+# A lab may ship starters that are one base file plus a small patch each
+# (LAB_GENERATED, made from variants/base.c and variants/NAME.patch): lab 8's
+# six variants differ by a line or two, and are written once that way.
+
+# generate_starters DIR DEST [all]: write the generated starters of DIR into
+# DEST, each only if it is not there yet (or every one, with "all"). Sets
+# GEN_MSG and returns 1 when a patch no longer applies.
+generate_starters() {
+    local dir=$1 dest=$2 every=${3:-} f
+    GEN_WROTE=""
+    for f in $LAB_GENERATED; do
+        [ -z "$every" ] && [ -f "$dest/$f" ] && continue
+        if [ ! -f "$dir/variants/base.c" ]; then
+            GEN_MSG="$dest/$f is missing (and this copy of the kit has no $dir/variants/ to make it from)"
+            return 1
+        fi
+        if ! patch -s --fuzz=0 --batch -r - -o "$dest/$f.tmp" "$dir/variants/base.c" \
+                "$dir/variants/${f%.c}.patch" >"$dest/$f.log" 2>&1; then
+            GEN_MSG="$dir/variants/${f%.c}.patch no longer applies to variants/base.c"
+            rm -f "$dest/$f.tmp"
+            return 1
+        fi
+        rm -f "$dest/$f.log"
+        mv "$dest/$f.tmp" "$dest/$f"
+        GEN_WROTE="$GEN_WROTE $f"
+    done
+}
+
+# The starters of a lab as shipped, in DEST: its own files, and the
+# generated ones made afresh.
+starter_copy() {
+    local dir=$1 dest=$2 f
+    rm -rf "$dest"; mkdir -p "$dest"
+    for f in $LAB_FILES; do
+        [ -f "$dir/$f" ] && case " $LAB_GENERATED " in *" $f "*) ;; *) cp "$dir/$f" "$dest/$f" ;; esac
+    done
+    generate_starters "$dir" "$dest" all
+}
+
+# ---- the answers ----------------------------------------------------------
+
+# The kit's own file that is the answer for one of LAB_FILES, if any.
+kit_answer_for() {
+    local k
+    for k in $LAB_KIT_ANSWER; do
+        [ "$(basename "$k")" = "$1" ] && { echo "$k"; return 0; }
+    done
+    return 1
+}
+
+# Are the answers here? In a handout they are not: no solution.patch (and a
+# lab whose answers are all the kit's own files has them everywhere).
+has_answers() {
+    local dir=$1 f
+    [ -f "$dir/solution.patch" ] && return 0
+    [ -n "$LAB_KIT_ANSWER" ] || return 1
+    for f in $LAB_FILES; do kit_answer_for "$f" >/dev/null || return 1; done
+}
+
+# heal_lab DIR STARTERS DEST: the answers of lab DIR, in DEST (never in DIR):
+# a copy of each starter (from STARTERS) with DIR/solution.patch applied
+# exactly (no fuzz, not reversed), or the kit's own file. Sets HEAL_MSG and
+# returns 1 when that fails.
+heal_lab() {
+    local dir=$1 starters=$2 dest=$3 f k log
+    rm -rf "$dest"; mkdir -p "$dest"
+    for f in $LAB_FILES; do
+        cp "$starters/$f" "$dest/$f" || { HEAL_MSG="cannot copy $starters/$f"; return 1; }
+    done
+    if [ -f "$dir/solution.patch" ]; then
+        log="$dest.patch.log"
+        if ! patch -s -p1 -d "$dest" --fuzz=0 --forward --batch --no-backup-if-mismatch -r - \
+                -i "$PWD/$dir/solution.patch" >"$log" 2>&1; then
+            HEAL_MSG="solution.patch no longer applies to the starters (see $log)"
+            return 1
+        fi
+    fi
+    for f in $LAB_FILES; do
+        k=$(kit_answer_for "$f") || continue
+        cp "$k" "$dest/$f" || { HEAL_MSG="cannot copy the kit's $k"; return 1; }
+    done
+    for f in $LAB_FILES; do
+        if ! kit_answer_for "$f" >/dev/null && ! grep -qx "+++ b/$f" <(sed 's/\t.*//' "$dir/solution.patch"); then
+            HEAL_MSG="no answer for $f: neither solution.patch nor LAB_KIT_ANSWER names it"
+            return 1
+        fi
+    done
+}
+
+# verify_solution DIR VARIANT: every check passes with the healed copy.
 verify_solution() {
-    local dir=$1 v=$2 out st bin test log bad=""
+    local dir=$1 v=$2 out st bin test log bad="" what
     out="build/labs/verify/$(lab_num "$dir")-solution-$v"
-    if ! build_lab "$dir" "$dir/solution" "$v" "$out" >"$out.build.log" 2>&1; then
+    if ! PIPELAB_OUT=$out build_lab "$dir" "$HEALED" "$v" "$out" >"$out.build.log" 2>&1; then
         VERIFY_MSG="the solution does not build with $v (see $out.build.log)"
         return 1
     fi
@@ -550,7 +589,9 @@ verify_solution() {
     local total=0 ok=0
     while read -r st bin test log; do
         total=$((total + 1))
-        if [ "$st" = pass ]; then ok=$((ok + 1)); else bad="$bad $test($st: $(details "$log" | head -n 1))"; fi
+        [ "$st" = pass ] && { ok=$((ok + 1)); continue; }
+        what=$(details "$log" | head -n 1)
+        bad="$bad $test ($st${what:+: $what})"
     done <"$out/results"
     SOLUTION_SUMMARY="$SOLUTION_SUMMARY, $v $ok/$total"
     if [ -n "$bad" ]; then
@@ -568,17 +609,21 @@ verify_lab() {
         VERIFY_MSG=""; STARTER_SUMMARY=""; SOLUTION_SUMMARY=""
         local ok=1 v
         verify_starter "$dir" || ok=0
-        if [ $ok -eq 1 ] && [ -d "$dir/solution" ]; then
+        HEALED="build/labs/verify/$(lab_num "$dir")-healed"
+        if [ $ok -eq 1 ] && has_answers "$dir" && ! heal_lab "$dir" "$STARTERS" "$HEALED"; then
+            ok=0; VERIFY_MSG=$HEAL_MSG
+        fi
+        if [ $ok -eq 1 ] && has_answers "$dir"; then
             # The lab's own variant first (plain, or the sanitizer it always
             # uses), then ThreadSanitizer if that was not it already.
             for v in ${LAB_SAN:-plain} $([ "$LAB_SAN" != tsan ] && echo tsan); do
                 verify_solution "$dir" "$v" || { ok=0; break; }
             done
         fi
-        if [ -d "$dir/solution" ]; then
+        if has_answers "$dir"; then
             SOLUTION_SUMMARY="; solution passes${SOLUTION_SUMMARY#,}"
         else
-            SOLUTION_SUMMARY="; no solution/ here (a handout): starter only"
+            SOLUTION_SUMMARY="; no solution.patch here (a handout): starter only"
         fi
         if [ $ok -eq 1 ]; then
             printf 'ok    lab %d  %-38s %s%s\n' "$n" "$LAB_TITLE" "$STARTER_SUMMARY" "$SOLUTION_SUMMARY"
@@ -595,7 +640,6 @@ cmd_verify() {
     export LAB_JOBS=${LAB_JOBS:-$NPROC}
     # Build the kit in every variant first, so that labs never race to build it.
     for v in plain tsan asan; do ensure_kit "$v" || { say "0 passed, 1 failed"; exit 1; }; done
-    for v in plain tsan asan; do lablib_objs "$v" >/dev/null || { say "0 passed, 1 failed"; exit 1; }; done
     mkdir -p build/labs/verify
     for d in $(all_labs); do
         if verify_lab "$d"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -610,7 +654,7 @@ cmd_verify() {
 # The files of the kit, NUL-separated: in a git checkout, every file git
 # tracks or would track (so nothing .gitignore excludes: build output,
 # plots, progress); elsewhere, everything but the usual outputs. Never a
-# solution/ folder. (git is only read here: ls-files changes nothing.)
+# lab's answers (solution.patch). (git is only read here: ls-files changes nothing.)
 kit_files() {
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         git ls-files -z --cached --others --exclude-standard
@@ -619,25 +663,70 @@ kit_files() {
             -path ./report -prune -o -type f ! -name '*.o' ! -name '*.d' -print0 | sed -z 's:^\./::'
     fi | while IFS= read -r -d '' f; do
         case $f in
-            labs/*/solution/* | labs/.progress | labs/.hints) ;;
+            labs/*/solution.patch | labs/.progress | labs/.hints) ;;
             *) [ -f "$f" ] && printf '%s\0' "$f" ;;
         esac
     done
 }
 
+# ---- editing an answer ---------------------------------------------------
+
+# heal N: lab N's answers in build/labs/heal/NN/, to read or edit.
+cmd_heal() {
+    local dir; dir=$(lab_dir "${1:-}") || exit 2
+    ( load_lab "$dir"
+      local dest starters
+      dest="build/labs/heal/$(lab_num "$dir")"; starters=$dir
+      if [ -n "$LAB_GENERATED" ]; then
+          starters="$dest.starters"
+          starter_copy "$dir" "$starters" || die "$GEN_MSG"
+      fi
+      has_answers "$dir" || die "$dir has no answers here (a handout?)"
+      heal_lab "$dir" "$starters" "$dest" || die "$HEAL_MSG"
+      say "Lab $(lab_n "$dir")'s answers are in $dest/. After editing them there,"
+      say "\`labs/run.sh rediff $(lab_n "$dir")\` writes $dir/solution.patch again." )
+}
+
+# rediff N: solution.patch again, from build/labs/heal/NN/ (the files that
+# are the kit's own answers are left out: they are the kit's).
+cmd_rediff() {
+    local dir; dir=$(lab_dir "${1:-}") || exit 2
+    ( load_lab "$dir"
+      local dest starters f patch
+      dest="build/labs/heal/$(lab_num "$dir")"; starters=$dir
+      [ -n "$LAB_GENERATED" ] && starters="$dest.starters"
+      [ -d "$dest" ] || die "no $dest: run \`labs/run.sh heal $(lab_n "$dir")\` first"
+      patch=$(mktemp)
+      for f in $LAB_FILES; do
+          kit_answer_for "$f" >/dev/null && continue
+          diff -u --label "a/$f" --label "b/$f" "$starters/$f" "$dest/$f" >>"$patch"
+          [ $? -le 1 ] || { rm -f "$patch"; die "diff failed on $f"; }
+      done
+      mv "$patch" "$dir/solution.patch"
+      say "Wrote $dir/solution.patch; \`make labs-verify\` proves it." )
+}
+
+# The handout is staged in build/handout/pipelab: the kit's files, then the
+# generated starters written from variants/, which stays out (it holds the
+# answers too).
 cmd_handout() {
-    local out=build/pipelab-handout.tar.gz name=pipelab list
-    mkdir -p build
-    list=$(mktemp)
-    kit_files >"$list"
-    tar -czf "$out.tmp" --null -T "$list" --transform "s:^:$name/:" ||
-        { rm -f "$out.tmp" "$list"; die "tar failed"; }
-    rm -f "$list"
+    local out=build/pipelab-handout.tar.gz name=pipelab stage=build/handout d
+    rm -rf "$stage"; mkdir -p "$stage/$name"
+    kit_files | tar -cf - --null -T - | tar -xf - -C "$stage/$name" ||
+        { rm -rf "$stage"; die "cannot copy the kit into $stage"; }
+    for d in $(all_labs); do
+        ( load_lab "$d"
+          [ -n "$LAB_GENERATED" ] || exit 0
+          generate_starters "$d" "$stage/$name/$d" all || die "$GEN_MSG"
+          rm -rf "$stage/$name/$d/variants" "$stage/$name/$d/.gitignore" ) || { rm -rf "$stage"; exit 2; }
+    done
+    tar -czf "$out.tmp" -C "$stage" "$name" || { rm -rf "$stage" "$out.tmp"; die "tar failed"; }
+    rm -rf "$stage"
     mv "$out.tmp" "$out"
-    if tar -tzf "$out" | grep -q '/solution/'; then
-        rm -f "$out"; die "a solution slipped into the handout"
+    if tar -tzf "$out" | grep -qE '/solution\.patch$|/variants/'; then
+        rm -f "$out"; die "an answer slipped into the handout"
     fi
-    say "Wrote $out ($(du -k "$out" | cut -f1) KiB, $(tar -tzf "$out" | wc -l) files): the kit without"
+    say "Wrote $out ($(du -k "$out" | cut -f1) KiB, $(tar -tzf "$out" | grep -cv '/$') files): the kit without"
     say "solutions, .git, build output or progress files."
     say "Unpack with \`tar xzf $(basename "$out")\`; learners start at 0 / $(lab_count) labs."
 }
@@ -648,5 +737,7 @@ case ${1:-} in
     hint) cmd_hint "${2:-}" ;;
     verify) cmd_verify ;;
     handout) cmd_handout ;;
-    *) say "usage: labs/run.sh lab [N] | labs | hint [N] | verify | handout"; exit 2 ;;
+    heal) cmd_heal "${2:-}" ;;
+    rediff) cmd_rediff "${2:-}" ;;
+    *) say "usage: labs/run.sh lab [N] | labs | hint [N] | verify | handout | heal N | rediff N"; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 #
 #   make lessons-check    run every runnable block of the course against the
 #                         built kit, and check links, options and the
-#                         reference pages (scripts/lessons-check.sh; part of
+#                         reference pages (lessons/check.sh; part of
 #                         `make test`)
 #
 # LESSONS_SIZE=32M make lessons-check runs the experiments at full size
@@ -10,5 +10,5 @@
 # against the sanitizer build.
 
 .PHONY: lessons-check
-lessons-check: $(B)/pipelab
-	@PIPELAB_BIN=$(CURDIR)/$(B) scripts/lessons-check.sh
+lessons-check: $(B)/pipelab ## run every runnable block of the course, check its links, options, references
+	@PIPELAB_BIN=$(CURDIR)/$(B) lessons/check.sh

@@ -5,7 +5,7 @@
 # Run it before a plot script, in the same gnuplot:
 #   gnuplot -e "fmt='png'; out='out/plots/NAME'" plots/common.gp plots/NAME.gp
 # fmt is png or svg; out is the image path without its extension.
-# scripts/plots.sh does this for every plot, once per format.
+# plots/plots.sh does this for every plot, once per format.
 
 if (!exists("fmt")) fmt = 'png'
 if (!exists("out")) out = 'plot'

@@ -1,7 +1,7 @@
 # compare.gp — throughput and peak memory per backend, side by side, from a
 # `pipelab compare --csv` (or `bench --csv`) file.
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   data      rows: backend  mbs_median mbs_min mbs_max  rss_kib_median min max
 #             (median.awk by backend; one row per backend for a compare CSV)
 #   t1, t2    the title

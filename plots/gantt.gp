@@ -1,7 +1,7 @@
 # gantt.gp — a per-thread timeline of one run (a Gantt chart): which thread
 # read, processed or wrote which chunk, and when.
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   data      rows from trace2gantt.awk: lane start_ms end_ms kind chunk
 #   lanes     the gnuplot file trace2gantt.awk wrote (lane names, y range,
 #             run_ms: the end of the last span)

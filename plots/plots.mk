@@ -7,12 +7,12 @@
 #   make report           measure afresh and write report/REPORT.md with its
 #                         images beside it (a few minutes)
 # COMPARE_CSV=FILE (e.g. from `pipelab compare IN --csv FILE`) adds a bar
-# chart of that comparison. See scripts/plots.sh and scripts/report.sh.
+# chart of that comparison. See plots/plots.sh and plots/report.sh.
 
 .PHONY: plots report
 
-plots: $(B)/pipelab
-	@PIPELAB=$(B)/pipelab FRESH='$(FRESH)' scripts/plots.sh --collect
+plots: $(B)/pipelab ## collect the missing data into out/data, draw out/plots (FRESH=1: measure again)
+	@PIPELAB=$(B)/pipelab FRESH='$(FRESH)' plots/plots.sh --collect
 
-report: $(B)/pipelab
-	@PIPELAB=$(B)/pipelab scripts/report.sh
+report: $(B)/pipelab ## measure afresh, write report/REPORT.md (a few minutes)
+	@PIPELAB=$(B)/pipelab plots/report.sh

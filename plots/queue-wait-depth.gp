@@ -1,7 +1,7 @@
 # queue-wait-depth.gp — how long a chunk waits in the bounded backend's
 # channels (enqueue -> dequeue), median and 99th percentile, against depth.
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   data      rows: depth  cpu_p50 min max  cpu_p99 min max
 #                          writer_p50 min max  writer_p99 min max   (ms)
 #   t1, t2    the title

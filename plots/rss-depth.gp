@@ -1,7 +1,7 @@
 # rss-depth.gp — peak resident memory (RSS) per backend against the channel
 # depth, with a writer slowed down so that chunks pile up somewhere.
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   dir       folder of per-backend files depth-BACKEND.dat, rows:
 #             depth  median_KiB  min_KiB  max_KiB  (peak_rss_kib via median.awk)
 #   backends  the backends to draw, space separated

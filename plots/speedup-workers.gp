@@ -1,7 +1,7 @@
 # speedup-workers.gp — speedup over the serial backend against the number of
 # worker threads, one line per backend.
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   dir, backends, t1, t2, cores   as in throughput-workers.gp
 #   base      the serial baseline: median MB/s over every serial run
 #

@@ -2,7 +2,7 @@
 # one line per backend: does adding workers make the pipeline faster, and
 # where does it stop?
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   dir       folder of per-backend files workers-BACKEND.dat, rows:
 #             workers  median_MB/s  min_MB/s  max_MB/s  (from median.awk)
 #   backends  the backends to draw, space separated

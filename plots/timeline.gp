@@ -1,7 +1,7 @@
 # timeline.gp — memory and queued chunks over time, one line per backend,
 # for the same input and the same slow writer: the backpressure picture.
 #
-# Run after common.gp (scripts/plots.sh does it). Variables:
+# Run after common.gp (plots/plots.sh does it). Variables:
 #   dir       folder of timeline-BACKEND.csv files from `process --timeline`
 #             (time_s,rss_kib,chunks_in_flight,bytes_in_flight,
 #              cpu_queue_depth,writer_queue_depth,bytes_read,bytes_written;

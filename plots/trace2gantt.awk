@@ -10,7 +10,7 @@
 # LANES.gp: gnuplot commands naming the lanes on the y axis (with the names
 # the trace gives its threads), the y range, and the run's length in ms.
 #
-# The trace writes one event per line (see src/trace.c), so plain awk is
+# The trace writes one event per line (see src/core/trace.c), so plain awk is
 # enough: no JSON parser, no python. Only complete spans ("ph":"X") are drawn;
 # the queue waits between threads ("b"/"e" events) are the gaps between boxes.
 

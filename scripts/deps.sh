@@ -14,6 +14,14 @@ have_pc cmocka    || missing="$missing libcmocka-dev"
 command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
 command -v pigz >/dev/null 2>&1    || missing="$missing pigz"      # tests and bench-pigz
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # tests/cli.sh damages files with it
+command -v strace >/dev/null 2>&1  || missing="$missing strace"    # tests/cli.sh injects EINTR, ENOMEM, EIO
+# clang and its libFuzzer runtime: the fuzz target (make fuzz, and a short pass in make test).
+if ! command -v clang >/dev/null 2>&1; then
+    missing="$missing clang"
+elif ! ls "$(clang -print-runtime-dir)"/libclang_rt.fuzzer-* >/dev/null 2>&1; then
+    missing="$missing libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+fi
+command -v man >/dev/null 2>&1     || missing="$missing man-db"    # tests/install.sh renders the man page
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -283,7 +283,7 @@ gzip_check "gzip: one chunk" text10k
 for b in $backends; do
     gzip_check "gzip: backend $b" kind.text --chunk-size 8K --backend "$b" --workers 3
 done
-"$P" process kind.text gz.gz --format gzip --stages compress >/dev/null 2>&1
+"$P" process kind.text gz.gz --format gzip --stages compress --force >/dev/null 2>&1
 expect_bad "gzip: verify and restore refuse a gzip file" gz.gz "gzip"
 
 # ============================================================================
@@ -552,9 +552,9 @@ else fail "keygen: verify refuses an all-zero key" "exit $rc: $(first_line ex.er
 
 sum() { sha256sum "$1" | cut -d ' ' -f 1; }
 for kind in text random zeros mixed; do
-    "$P" gen g1 --size 200K --kind $kind --seed 42 >/dev/null 2>&1
-    "$P" gen g2 --size 200K --kind $kind --seed 42 >/dev/null 2>&1
-    "$P" gen g3 --size 200K --kind $kind --seed 43 >/dev/null 2>&1
+    "$P" gen g1 --size 200K --kind $kind --seed 42 --force >/dev/null 2>&1
+    "$P" gen g2 --size 200K --kind $kind --seed 42 --force >/dev/null 2>&1
+    "$P" gen g3 --size 200K --kind $kind --seed 43 --force >/dev/null 2>&1
     if [ -s g1 ] && [ "$(sum g1)" = "$(sum g2)" ]; then ok "gen: $kind is deterministic"
     else fail "gen: $kind is deterministic" "two runs with seed 42 differ"; fi
     if [ $kind = zeros ]; then continue; fi
@@ -569,11 +569,11 @@ for spec in 1:1 1500:1500 1K:1024 1k:1024 3M:3145728 64K:65536; do
     if [ "$got" = "$want" ]; then ok "gen: --size $arg is $want bytes"
     else fail "gen: --size $arg is $want bytes" "got ${got:-no file}"; fi
 done
-"$P" gen g1 --size 100K --kind zeros >/dev/null 2>&1
+"$P" gen g1 --size 100K --kind zeros --force >/dev/null 2>&1
 if cmp -s g1 /dev/zero 2>/dev/null || [ "$(tr -d '\000' <g1 | wc -c)" -eq 0 ]; then ok "gen: zeros are zeros"
 else fail "gen: zeros are zeros" "non-zero bytes"; fi
-"$P" gen g1 --size 100K >/dev/null 2>&1
-"$P" gen g2 --size 100K --kind text --seed 1 >/dev/null 2>&1
+"$P" gen g1 --size 100K --force >/dev/null 2>&1
+"$P" gen g2 --size 100K --kind text --seed 1 --force >/dev/null 2>&1
 if cmp -s g1 g2; then ok "gen: defaults are --kind text --seed 1"
 else fail "gen: defaults are --kind text --seed 1" "output differs"; fi
 
@@ -685,6 +685,324 @@ surgery hostile hostile-len.plab len
 expect_bad "hostile: a payload longer than the file" hostile-len.plab "truncated|cut short"
 surgery hostile hostile-index.plab index
 expect_bad "hostile: a record at a far index" hostile-index.plab "missing|dropped|chunks"
+
+# ============================================================================
+# outputs never destroy anything: --force, "-", conflicts, all-or-none reports
+# ============================================================================
+# Everything here happens in ow/, with TMPDIR=ow/tmp so that a stdin or
+# stdout temporary left behind is seen.
+mkdir -p ow/tmp && cd ow || exit 1
+TMPDIR=$T/ow/tmp
+export TMPDIR
+cp ../text100k in && cp ../k1 k && cp in in.orig && cp k k.orig
+
+# expect_refusal NAME CODE PATTERN COMMAND...: exit CODE, one line on stderr
+# that matches PATTERN (grep -Ei).
+expect_refusal() {
+    name=$1 want=$2 pattern=$3
+    shift 3
+    "$@" >ref.out 2>ref.err
+    rc=$?
+    lines=$(wc -l <ref.err | tr -d ' ')
+    if [ $rc -ne "$want" ]; then fail "$name" "exit $rc, want $want ($(first_line ref.err))"
+    elif [ "$lines" -ne 1 ]; then fail "$name" "$lines lines on stderr, want 1"
+    elif ! grep -Eqi -- "$pattern" ref.err; then fail "$name" "says '$(first_line ref.err)'"
+    else ok "$name"; fi
+}
+
+# An existing OUT is replaced only with --force.
+"$P" process in out --key-file k >/dev/null 2>&1
+cp out out.first
+expect_refusal "process: an existing OUT is refused (73, names --force)" 73 "out.*--force" \
+    "$P" process in out --key-file k
+unchanged "process: the refused OUT is untouched" out out.first
+if "$P" process in out --key-file k --force >/dev/null 2>&1 && ! cmp -s out out.first &&
+   "$P" restore out back --key-file k >/dev/null 2>&1 && cmp -s back in; then
+    ok "process --force replaces OUT with a good container"
+else fail "process --force replaces OUT with a good container" "exit or content wrong"; fi
+cp back back.first
+expect_refusal "restore: an existing OUT is refused (73, names --force)" 73 "back.*--force" \
+    "$P" restore out back --key-file k
+printf 'old' >back
+if "$P" restore out back --key-file k --force >/dev/null 2>&1 && cmp -s back in; then
+    ok "restore --force replaces OUT"
+else fail "restore --force replaces OUT" "exit or content wrong"; fi
+"$P" gen g --size 1K >/dev/null 2>&1
+expect_refusal "gen: an existing OUT is refused (73, names --force)" 73 "g.*--force" \
+    "$P" gen g --size 2K
+if "$P" gen g --size 2K --force >/dev/null 2>&1 && [ "$(file_size g)" = 2048 ]; then
+    ok "gen --force replaces OUT"
+else fail "gen --force replaces OUT" "size $(file_size g)"; fi
+expect_refusal "keygen: an existing key is refused, always" 73 "exists" "$P" keygen k
+expect_exit "keygen takes no --force" 64 "$P" keygen k --force
+unchanged "keygen: the key is untouched" k k.orig
+
+# Arguments swapped: the container is the input, the input would be OUT.
+cp out swapped.plab
+expect_refusal "process: swapped arguments are refused (73)" 73 "in.*--force" \
+    "$P" process swapped.plab in --key-file k
+unchanged "process: swapped arguments leave the input byte-identical" in in.orig
+
+# Not a regular file: never replaced, --force or not.
+mkfifo fifo
+ln -s in.orig link
+for cmd in "process in" "restore out"; do
+    for target in fifo link /proc/self/fd/1; do
+        # shellcheck disable=SC2086
+        expect_refusal "$cmd $target --force: refused (73)" 73 "not a regular file" \
+            "$P" $cmd $target --key-file k --force
+    done
+done
+if [ -p fifo ] && [ -L link ] && cmp -s link in; then ok "the FIFO and the link are left as they were"
+else fail "the FIFO and the link are left as they were" "$(ls -l fifo link | tr '\n' ' ')"; fi
+expect_refusal "--trace on a FIFO: refused (73), no OUT" 73 "not a regular file" \
+    "$P" process in new.plab --key-file k --trace fifo
+why=$(no_output_why new.plab)
+if [ -z "$why" ] && [ -p fifo ]; then ok "--trace on a FIFO leaves no OUT and the FIFO"
+else fail "--trace on a FIFO leaves no OUT and the FIFO" "$why"; fi
+if [ "$(id -u)" = 0 ]; then
+    "$P" process in /dev/null --key-file k --force >/dev/null 2>&1
+    rc=$?
+    if [ $rc -eq 73 ] && [ -c /dev/null ]; then ok "as root: process in /dev/null leaves a character device (73)"
+    else fail "as root: process in /dev/null leaves a character device (73)" "exit $rc"; fi
+else
+    echo "[       OK ] (skipped, not root) process in /dev/null"
+fi
+
+# "-": standard input and standard output.
+"$P" process in - --key-file k 2>pipe.err | "$P" restore - back.pipe --key-file k 2>>pipe.err
+if cmp -s back.pipe in && [ ! -s pipe.err ]; then ok "process in - | restore - back: round trip"
+else fail "process in - | restore - back: round trip" "$(first_line pipe.err)"; fi
+cat in | "$P" process - stdin.plab --key-file k >/dev/null 2>pipe.err &&
+    "$P" restore stdin.plab back.stdin --key-file k >/dev/null 2>>pipe.err
+if cmp -s back.stdin in; then ok "cat in | process - out.plab"
+else fail "cat in | process - out.plab" "$(first_line pipe.err)"; fi
+# Unordered records on a pipe, and restore writing them in order to a pipe.
+"$P" process in - --key-file k --backend unbounded --workers 4 --chunk-size 4K 2>pipe.err |
+    "$P" restore - - --key-file k 2>>pipe.err | cmp -s - in
+if [ $? -eq 0 ] && [ ! -s pipe.err ]; then ok "process - - | restore - -: unordered chunks, both ends streams"
+else fail "process - - | restore - -: unordered chunks, both ends streams" "$(first_line pipe.err)"; fi
+if command -v gunzip >/dev/null 2>&1; then
+    "$P" process in - --format gzip --stages compress --chunk-size 8K 2>pipe.err | gunzip -c | cmp -s - in
+    if [ $? -eq 0 ]; then ok "process --format gzip to - is a gzip stream"
+    else fail "process --format gzip to - is a gzip stream" "$(first_line pipe.err)"; fi
+fi
+"$P" gen gen.file --size 5000 --seed 2 >/dev/null 2>&1
+if "$P" gen - --size 5000 --seed 2 2>/dev/null | cmp -s - gen.file; then
+    ok "gen - writes to standard output"
+else fail "gen - writes to standard output" "differs from gen FILE"; fi
+"$P" verify - --key-file k <out >/dev/null 2>pipe.err
+if [ $? -eq 0 ]; then ok "verify - reads standard input"
+else fail "verify - reads standard input" "$(first_line pipe.err)"; fi
+printf 'not a container' | "$P" restore - nope --key-file k >/dev/null 2>&1
+rc=$?
+why=$(no_output_why nope)
+if [ $rc -eq 65 ] && [ -z "$why" ]; then ok "restore - of garbage: 65, no OUT"
+else fail "restore - of garbage: 65, no OUT" "exit $rc $why"; fi
+left=$(ls -A tmp)
+if [ -z "$left" ]; then ok "no stdin or stdout temporary is left in TMPDIR"
+else fail "no stdin or stdout temporary is left in TMPDIR" "$left"; fi
+expect_refusal "process in - with the metrics on stdout too: refused (64)" 64 "standard output" \
+    "$P" process in - --key-file k --metrics table
+cp in in.append
+"$P" process in.append - --key-file k >>in.append 2>ref.err
+rc=$?
+if [ $rc -eq 64 ] && cmp -s in.append in; then ok "process in - >>in: refused (64), the input untouched"
+else fail "process in - >>in: refused (64), the input untouched" "exit $rc"; fi
+
+# Outputs against inputs and against each other: refused before any write.
+expect_refusal "compare in --csv in: refused (64)" 64 "reads" "$P" compare in --csv in
+unchanged "compare in --csv in: the input untouched" in in.orig
+expect_refusal "compare x --key-file key --csv key: refused (64)" 64 "reads" \
+    "$P" compare in --key-file k --csv k
+unchanged "compare --csv key: the key untouched" k k.orig
+expect_refusal "compare --csv -: the table is on standard output (64)" 64 "standard output" \
+    "$P" compare in --csv -
+expect_refusal "bench --key-file k --csv k: refused (64)" 64 "reads" \
+    "$P" bench --key-file k --csv k --size 64K
+unchanged "bench --csv key: the key untouched" k k.orig
+expect_refusal "process in o --metrics-out o: refused (64)" 64 "two outputs" \
+    "$P" process in o --key-file k --metrics csv --metrics-out o
+expect_refusal "process in o --metrics-out ./o: refused (64)" 64 "same file" \
+    "$P" process in o --key-file k --metrics csv --metrics-out ./o
+why=$(no_output_why o)
+if [ -z "$why" ]; then ok "process in o --metrics-out o leaves nothing"
+else fail "process in o --metrics-out o leaves nothing" "$why"; fi
+cp out o && cp o o.orig
+expect_refusal "process --force in o --trace ../ow/o: refused (64)" 64 "same file" \
+    "$P" process in o --key-file k --force --trace ../ow/o
+unchanged "process --force in o --trace ../ow/o: o untouched" o o.orig
+ln in hardlink
+expect_refusal "process in HARDLINK-TO-IN --force: refused (64)" 64 "same file as in" \
+    "$P" process in hardlink --key-file k --force
+unchanged "process in HARDLINK-TO-IN: the input untouched" in in.orig
+expect_refusal "restore out k --force: refused (64)" 64 "reads" \
+    "$P" restore out k --key-file k --force
+unchanged "restore over its key: the key untouched" k k.orig
+expect_refusal "--trace t.json --timeline ./t.json: refused (64)" 64 "same file" \
+    "$P" process in o2 --key-file k --trace t.json --timeline ./t.json
+
+# The reports are committed with OUT: all of them, or none.
+expect_refusal "--trace /nonexistent/t.json: 73 before any work" 73 "nonexistent" \
+    "$P" process in o3 --key-file k --trace /nonexistent/t.json
+expect_refusal "--timeline /nonexistent/t.csv: 73" 73 "nonexistent" \
+    "$P" process in o3 --key-file k --timeline /nonexistent/t.csv
+expect_refusal "--metrics-out /nonexistent/m.csv: 73" 73 "nonexistent" \
+    "$P" process in o3 --key-file k --metrics csv --metrics-out /nonexistent/m.csv
+why=$(no_output_why o3)
+if [ -z "$why" ]; then ok "a report that cannot be created leaves no OUT"
+else fail "a report that cannot be created leaves no OUT" "$why"; fi
+expect_refusal "--force with a bad --trace: 73" 73 "nonexistent" \
+    "$P" process in o --key-file k --force --trace /nonexistent/t.json
+unchanged "--force with a bad --trace leaves the old OUT" o o.orig
+"$P" process in o4 --key-file k --fail-at-chunk 0 --trace t4.json --timeline t4.csv \
+    --metrics json --metrics-out m4.json >/dev/null 2>&1
+why="$(no_output_why o4)$(no_output_why t4.json)$(no_output_why t4.csv)$(no_output_why m4.json)"
+if [ -z "$why" ]; then ok "a failed run leaves neither OUT nor any report"
+else fail "a failed run leaves neither OUT nor any report" "$why"; fi
+"$P" process in o5 --key-file k --trace t5.json --timeline t5.csv \
+    --metrics json --metrics-out m5.json >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 0 ] && [ -s o5 ] && [ -s t5.json ] && [ -s t5.csv ] && [ -s m5.json ] &&
+   [ -z "$(ls -A | grep '^\.')" ]; then ok "a good run commits OUT and every report, no temporary left"
+else fail "a good run commits OUT and every report, no temporary left" "exit $rc; $(ls -A | tr '\n' ' ')"; fi
+
+if "$P" --help-all | grep -q -- '--force' && "$P" process --help | grep -q -- '--force' &&
+   ! "$P" keygen --help | grep -q -- '--force'; then ok "--help-all and process --help list --force"
+else fail "--help-all and process --help list --force" "not listed"; fi
+cd "$T" || exit 1
+unset TMPDIR
+
+# ============================================================================
+# fatal signals, FIFOs, standard output and one line per failure
+# ============================================================================
+
+"$P" gen sigin --size 4M --kind text >/dev/null 2>&1
+
+# wait_for GLOB: poll (at most 10 s) until a file matching GLOB exists.
+wait_for() {
+    tries=0
+    while [ $tries -lt 200 ]; do
+        for f in $1; do [ -e "$f" ] && return 0; done
+        tries=$((tries + 1)); sleep 0.05
+    done
+    return 1
+}
+
+# Every catchable fatal signal, sent to a running `process` (slowed by
+# --writer-delay-us) once its temporary exists: exit 128+N, nothing left.
+# env --default-signal undoes the SIGINT/SIGQUIT a shell ignores for & jobs
+# (env execs pipelab, so $! is pipelab; the run ends by itself in about 1.3 s
+# if the signal were lost, so it needs no timeout of its own).
+for sig in QUIT PIPE XFSZ ALRM USR1 USR2 INT; do
+    num=$(python3 -c "import signal; print(int(signal.SIG$sig))")
+    env --default-signal="$sig" "$P" process sigin sig.c --key-file k1 \
+        --chunk-size 64K --writer-delay-us 20000 --no-progress 2>sig.err &
+    pid=$!
+    if wait_for ".sig.c.*"; then kill -"$sig" $pid; fi
+    wait $pid
+    rc=$?
+    why=$(no_output_why sig.c)
+    if [ $rc -eq $((128 + num)) ] && [ -z "$why" ] && [ "$(wc -l <sig.err)" -eq 1 ]; then
+        ok "signals: SIG$sig ends process with $((128 + num)), no output"
+    else
+        fail "signals: SIG$sig ends process with $((128 + num)), no output" \
+             "exit $rc ${why:-} $(first_line sig.err)"
+    fi
+    rm -f sig.c .sig.c.*
+done
+
+# A signal ignored when pipelab starts (as nohup does) stays ignored.
+env --ignore-signal=HUP "$P" process sigin hup.c --key-file k1 \
+    --chunk-size 64K --writer-delay-us 5000 --no-progress 2>/dev/null &
+pid=$!
+if wait_for ".hup.c.*"; then kill -HUP $pid; fi
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && "$P" verify hup.c --key-file k1 >/dev/null 2>&1; then ok "signals: an ignored SIGHUP is left ignored"
+else fail "signals: an ignored SIGHUP is left ignored" "exit $rc"; fi
+rm -f hup.c
+
+# bench into `head -c10`: SIGPIPE, and no scratch directory left.
+mkdir -p sweeptmp
+{ TMPDIR=$T/sweeptmp timeout 120 "$P" bench --size 1M --repeats 3 --backends serial 2>/dev/null
+  echo $? >bench.rc; } | head -c10 >/dev/null
+left=$(ls sweeptmp)
+if [ "$(cat bench.rc)" -eq 141 ] && [ -z "$left" ]; then ok "signals: bench | head -c10 dies of SIGPIPE, no scratch left"
+else fail "signals: bench | head -c10 dies of SIGPIPE, no scratch left" "exit $(cat bench.rc), left: $left"; fi
+
+# A FIFO nobody writes to, as input or as key: refused at once, one line.
+mkfifo fifo.in
+expect_exit "fifo: an input FIFO with no writer is refused (66)" 66 \
+    timeout 10 "$P" process fifo.in fifo.c --key-file k1
+expect_exit "fifo: a key FIFO with no writer is refused (66)" 66 \
+    timeout 10 "$P" process sigin fifo.c --key-file fifo.in
+expect_exit "fifo: verify of a FIFO is refused (66)" 66 timeout 10 "$P" verify fifo.in
+
+# Standard output on a full disk: 74 and one line, never 0.
+to_full() { "$@" >/dev/full; }
+"$P" process text3000 full.c --key-file k1 >/dev/null 2>&1
+expect_exit "stdout: verify >/dev/full is 74" 74 to_full "$P" verify full.c --key-file k1
+expect_exit "stdout: inspect >/dev/full is 74" 74 to_full "$P" inspect full.c
+expect_exit "stdout: backends >/dev/full is 74" 74 to_full "$P" backends
+expect_exit "stdout: --help-all >/dev/full is 74" 74 to_full "$P" --help-all
+expect_exit "stdout: compare >/dev/full is 74" 74 to_full timeout 60 "$P" compare text100k --backends serial
+expect_exit "stdout: bench CSV >/dev/full is 74" 74 \
+    to_full timeout 60 "$P" bench --size 64K --repeats 1 --backends serial
+
+# --backends lists that name nothing, or too much.
+long=serial; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do long=$long,serial; done
+expect_exit "backends list: compare with an empty list" 64 "$P" compare text100k --backends ,
+expect_exit "backends list: compare with 17 backends" 64 "$P" compare text100k --backends "$long"
+expect_exit "backends list: bench with an empty list" 64 "$P" bench --backends ''
+expect_exit "backends list: bench with 17 backends" 64 "$P" bench --backends "$long"
+expect_exit "bench: an empty --depths list" 64 "$P" bench --depths ,
+
+# A child of compare that fails says so once, and its exit code is kept:
+# a write over the file size limit is an I/O error (74), not 70.
+(ulimit -f 16; expect_exit "compare: a child's write error is 74, one line" 74 \
+    timeout 60 "$P" compare sigin --backends serial --stages compress --level 1)
+# (the subshell's counts are lost: count it again out here)
+(ulimit -f 16; timeout 60 "$P" compare sigin --backends serial --stages compress \
+    --level 1 >/dev/null 2>&1; echo $? >ulimit.rc)
+if [ "$(cat ulimit.rc)" -eq 74 ]; then ok "compare: a child's EFBIG gives 74"
+else fail "compare: a child's EFBIG gives 74" "exit $(cat ulimit.rc)"; fi
+
+# A timeline that cannot be created: one line, not two.
+expect_exit "timeline: an uncreatable --timeline is one line (73)" 73 \
+    "$P" process text3000 tl.c --key-file k1 --timeline "$T/nodir/t.csv"
+
+# System-call failures injected with strace: EINTR in compare's waitpid is
+# retried (the child is still reaped), ENOMEM opening is 71, EIO in fstat 74.
+# LeakSanitizer cannot run under a tracer: leaks are checked by the other cases.
+if strace -qq -o /dev/null true 2>/dev/null; then
+    noleak="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    $noleak timeout 60 strace -qq -o /dev/null -e trace=wait4 -e inject=wait4:error=EINTR:when=1 \
+        "$P" compare text100k --backends serial >eintr.out 2>eintr.err
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -s eintr.err ] && grep -q '^serial ' eintr.out; then
+        ok "strace: compare survives an interrupted waitpid"
+    else fail "strace: compare survives an interrupted waitpid" "exit $rc $(first_line eintr.err)"; fi
+    expect_exit "strace: ENOMEM opening the input is 71" 71 \
+        $noleak strace -qq -o /dev/null -P "$T/full.c" -e trace=openat -e inject=openat:error=ENOMEM \
+        "$P" verify "$T/full.c" --key-file k1
+    expect_exit "strace: EIO in fstat of the input is 74" 74 \
+        $noleak strace -qq -o /dev/null -P "$T/full.c" -e trace=/fstat -e inject=/fstat:error=EIO \
+        "$P" verify "$T/full.c" --key-file k1
+    # SIGINT after the output was put in place (link, or rename with --force):
+    # still not 0.
+    $noleak timeout 60 strace -f -qq -o /dev/null -e trace='/^(rename|link)' -e inject='/^(rename|link):delay_exit=3000000' \
+        env --default-signal=INT sh -c 'echo $$ >late.pid; exec "$@"' sh \
+        "$P" process text100k late.c --key-file k1 --no-progress 2>late.err &
+    spid=$!
+    if wait_for late.c; then kill -INT "$(cat late.pid)"; fi
+    wait $spid
+    rc=$?
+    if [ $rc -eq 130 ]; then ok "signals: SIGINT after the last check still fails the run (130)"
+    else fail "signals: SIGINT after the last check still fails the run (130)" "exit $rc $(first_line late.err)"; fi
+else
+    echo "[ SKIPPED  ] strace cannot trace here: waitpid EINTR, ENOMEM, EIO, late SIGINT"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

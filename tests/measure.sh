@@ -36,12 +36,12 @@ check "metrics csv has a header and a row" test "$(wc -l <m.csv)" -eq 2
 check "--metrics bogus is refused" sh -c "! '$P' process in.bin o3 --metrics bogus --key-file k"
 
 # --timeline: a CSV with its header and at least two rows.
-"$P" process in.bin o --timeline tl.csv --writer-delay-us 2000 --stages compress --chunk-size 64K
+"$P" process in.bin o --force --timeline tl.csv --writer-delay-us 2000 --stages compress --chunk-size 64K
 check "timeline has its header" grep -q '^time_s,rss_kib,chunks_in_flight,bytes_in_flight,cpu_queue_depth,writer_queue_depth' tl.csv
 check "timeline has rows" test "$(wc -l <tl.csv)" -ge 3
 
 # --trace: JSON, one read/process/write span per chunk.
-"$P" process in.bin o --trace tr.json --stages compress --chunk-size 256K --workers 2
+"$P" process in.bin o --force --trace tr.json --stages compress --chunk-size 256K --workers 2
 chunks=12
 check "trace parses as JSON" python3 -m json.tool tr.json
 for span in read process write; do
@@ -57,6 +57,8 @@ for b in serial mutex bounded unbounded; do
     check "compare shows $b" grep -q "^$b " cmp.txt
 done
 check "compare csv has 4 rows" test "$(wc -l <cmp.csv)" -eq 5
+check "compare prints the load average above its table" \
+    sh -c "sed -n 2p cmp.txt | grep -Eq '^load average: [0-9.]+, [0-9.]+, [0-9.]+ on [0-9]+ cores'"
 check "compare --backends refuses a bogus name" sh -c "! '$P' compare in.bin --backends serial,nope"
 
 # bench: one row per run, repeats interleaved: A B A B.
@@ -65,6 +67,16 @@ check "bench writes one row per run" test "$(wc -l <b.csv)" -eq 5
 order=$(awk -F, 'NR > 1 { printf "%s%s", sep, $8; sep = " " }' b.csv)
 check "bench interleaves repeats (A B A B)" test "$order" = "serial bounded serial bounded"
 check "bench rows name the machine" sh -c "head -1 b.csv | grep -q 'cpu_model,cores,compiler,zlib,libsodium'"
+# --machine and bench rows describe the machine with the same code: the row's
+# "cpu",cores,"compiler",zlib,libsodium appear in the line, in that order.
+same_machine() {
+    line=$("$P" --machine) || return 1
+    want=$(tail -n 1 b.csv | awk -F'"' '{ split($3, c, ","); split($5, l, ",")
+        printf "%s, %s cores, *, %s, zlib %s, libsodium %s", $2, c[2], $4, l[2], l[3] }')
+    case $line in $want) return 0 ;; esac
+    return 1
+}
+check "--machine names the machine of the bench rows" same_machine
 
 # An interrupted sweep stops its child and leaves no scratch directory.
 mkdir -p scratch

@@ -193,6 +193,7 @@ static void lab_options(const struct lab *lab, struct options *o, const char *ba
     options_defaults(o);
     o->in = lab->in;
     o->out = lab->out;
+    o->force = true;                /* each run replaces the previous run's output */
     o->backend = backend;
     o->workers = workers;
     o->channel_depth = depth;
@@ -278,7 +279,7 @@ static struct run run_job(const struct options *o)
     const struct backend *b = backend_find(o->backend);
     EXPECT(b != NULL, o);
     struct job job;
-    r.rc = job_open(&job, o, b);
+    r.rc = job_open(&job, o, backend_for_job(b));
     if (r.rc != 0)
         return r;
     r.rc = job_run(&job);
@@ -779,7 +780,7 @@ static int run_job_with_file_limit(const struct options *o, rlim_t limit)
             _exit(CHILD_NO_LIMIT);
         const struct backend *b = backend_find(o->backend);
         struct job job;
-        int rc = job_open(&job, o, b);
+        int rc = job_open(&job, o, backend_for_job(b));
         if (rc == 0) {
             rc = job_run(&job);
             if (atomic_load(&job.inflight.chunks) != 0)
@@ -832,7 +833,7 @@ static void test_input_shrinks(void **state)
         lab_options(&lab, &o, all_backends[i / 2], 4, 2, 1 * KiB);
         o.ordered = i % 2;
         struct job job;
-        assert_int_equal(job_open(&job, &o, backend_find(o.backend)), 0);
+        assert_int_equal(job_open(&job, &o, backend_for_job(backend_find(o.backend))), 0);
         assert_int_equal(truncate(lab.in, (off_t)(size / 2)), 0);
         struct run r;
         memset(&r, 0, sizeof r);
@@ -1042,7 +1043,7 @@ static void test_failed_ordered_run_frees_parked_chunks(void **state)
 /*
  * A late failure: SIGINT or SIGTERM after the backend has returned.
  *
- * `pipelab process` (command_process in src/commands.c) keeps the signal
+ * `pipelab process` (command_process in src/app/commands.c) keeps the signal
  * watcher running until signals_watch_stop, after job_run has returned, and
  * job_run itself still runs writer_finish (an fsync with --sync) after the
  * backend. A signal in that window makes the watcher call job_fail, which runs
@@ -1066,7 +1067,7 @@ static int late_failure_in_child(const struct options *o)
     if (pid == 0) {
         alarm(20); /* a lock taken in freed memory may hang: test_watchdog_fired ends us */
         struct job job;
-        if (job_open(&job, o, backend_find(o->backend)) != 0)
+        if (job_open(&job, o, backend_for_job(backend_find(o->backend))) != 0)
             _exit(98);
         int rc = job_run(&job);
         job_fail(&job, 128 + SIGINT, "interrupted by SIGINT"); /* what signals.c does */

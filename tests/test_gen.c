@@ -1,5 +1,5 @@
 /*
- * test_gen.c — the test-data generator keeps its promises (see src/gen.h).
+ * test_gen.c — the test-data generator keeps its promises (see src/prim/gen.h).
  *
  *   same (kind, seed) -> same bytes; another seed -> other bytes
  *   the stream does not depend on how gen_fill calls cut it

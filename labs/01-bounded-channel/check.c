@@ -142,6 +142,18 @@ static void close_drains_then_reports_closed(void **state)
 
 #define WAITERS 3
 
+/* How many of the n calls are still asleep: the first one gets the whole
+ * patience to return, the others are looked at once it is spent, so the
+ * count is of the threads that never woke, not a guess from their order. */
+static int still_asleep(struct lab_call **c, int n)
+{
+    int asleep = 0;
+    for (int i = 0; i < n; i++)
+        if (!lab_wait_flag(&c[i]->done, 1, asleep > 0 ? 0 : lab_patience_ms()))
+            asleep++;
+    return asleep;
+}
+
 static void close_wakes_blocked_receivers(void **state)
 {
     (void)state;
@@ -154,10 +166,10 @@ static void close_wakes_blocked_receivers(void **state)
         LAB_REQUIRE(!lab_wait_flag(&c[i]->done, 1, LAB_LOOK_MS),
                     "chan_recv on an empty, open channel returned at once (%s)", lab_status_name(c[i]->st));
     LAB_REQUIRE(chan_close(ch) == 0, "chan_close returned -1 on an open channel");
+    int asleep = still_asleep(c, WAITERS);
+    LAB_REQUIRE(asleep == 0, "%d receivers were waiting on an empty channel; after chan_close, %d of them "
+                    "were still asleep", WAITERS, asleep);
     for (int i = 0; i < WAITERS; i++) {
-        LAB_REQUIRE(lab_wait_flag(&c[i]->done, 1, lab_patience_ms()),
-                    "%d receivers were waiting on an empty channel; after chan_close, %d of them "
-                    "were still asleep", WAITERS, WAITERS - i);
         lab_join(t[i]);
         LAB_REQUIRE(c[i]->st == CHAN_CLOSED && c[i]->item == NULL,
                     "a receiver woken by close got %s (item %p), expected CHAN_CLOSED and NULL",
@@ -181,10 +193,10 @@ static void close_wakes_blocked_senders(void **state)
         LAB_REQUIRE(!lab_wait_flag(&c[i]->done, 1, LAB_LOOK_MS),
                     "chan_send into a full channel returned at once (%s)", lab_status_name(c[i]->st));
     LAB_REQUIRE(chan_close(ch) == 0, "chan_close returned -1 on an open channel");
+    int asleep = still_asleep(c, WAITERS);
+    LAB_REQUIRE(asleep == 0, "%d senders were waiting on a full channel; after chan_close, %d of them were "
+                    "still asleep", WAITERS, asleep);
     for (int i = 0; i < WAITERS; i++) {
-        LAB_REQUIRE(lab_wait_flag(&c[i]->done, 1, lab_patience_ms()),
-                    "%d senders were waiting on a full channel; after chan_close, %d of them were "
-                    "still asleep", WAITERS, WAITERS - i);
         lab_join(t[i]);
         LAB_REQUIRE(c[i]->st == CHAN_CLOSED,
                     "a sender woken by close got %s, expected CHAN_CLOSED (its item must not be queued)",

@@ -70,6 +70,9 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     }
     job_on_abort(job, job_abort_close_chan, g.cpu_queue);
     job_on_abort(job, job_abort_close_chan, g.writer_queue);
+    /* The queue figures of --metrics (depth, waits) come from the channels. */
+    metrics_queue_attach(job->metrics, &job->metrics->cpu_queue, g.cpu_queue);
+    metrics_queue_attach(job->metrics, &job->metrics->writer_queue, g.writer_queue);
 
     g.workers = xcalloc(n, sizeof *g.workers);
     for (unsigned i = 0; i < n; i++)
@@ -94,6 +97,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     for (unsigned i = 0; i < n; i++)
         if (g.workers[i].runner != NULL)
             pipeline_worker_done(job, &g.workers[i]);
+    metrics_queue_snapshot(job->metrics, &job->metrics->cpu_queue, g.cpu_queue);
+    metrics_queue_snapshot(job->metrics, &job->metrics->writer_queue, g.writer_queue);
     /* A signal may still fail the job: unhook the channels before freeing. */
     job_forget_abort(job, g.cpu_queue);
     job_forget_abort(job, g.writer_queue);

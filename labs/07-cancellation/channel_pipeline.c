@@ -7,9 +7,7 @@
  * How it fits. This file stands in for the kit's backends/channel_pipeline.c
  * (it defines channel_pipeline_run and is linked in front of
  * build/libpipelab.a), so in build/labs/07/pipelab --backend bounded and
- * unbounded run it. Try `--fail-at-chunk 5` on it. (The kit's version also
- * attaches both channels to the metrics; that is left out here, to keep this
- * file about one thing.)
+ * unbounded run it. Try `--fail-at-chunk 5` on it.
  *
  * How a run fails. Anyone — a worker whose stage fails, the writer on a full
  * disk, the reader on a read error, the signal watcher on Ctrl-C — calls
@@ -44,6 +42,7 @@
 #include "channel_pipeline.h"
 #include "pipeline.h"
 #include "util.h"
+#include "worker_pool.h"
 
 #include <stdatomic.h>
 
@@ -120,6 +119,9 @@ int channel_pipeline_run(struct job *job, size_t capacity)
         return job_fail(job, EX_OSERR, "cannot create channels");
     }
     atomic_init(&p.workers_running, n);
+    /* The queue figures of --metrics (depth, waits) come from the channels. */
+    metrics_queue_attach(job->metrics, &job->metrics->cpu_queue, p.cpu_queue);
+    metrics_queue_attach(job->metrics, &job->metrics->writer_queue, p.writer_queue);
     /* TODO(lab 7): if the job fails, a thread may be blocked in chan_send or
      * chan_recv waiting for a partner that has stopped. Make job_fail wake
      * them all: register abort hooks (job_on_abort, job_abort_close_chan,
@@ -143,6 +145,9 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     worker_pool_join(&workers);
     if (writer_started)
         pthread_join(writer, NULL);
+
+    metrics_queue_snapshot(job->metrics, &job->metrics->cpu_queue, p.cpu_queue);
+    metrics_queue_snapshot(job->metrics, &job->metrics->writer_queue, p.writer_queue);
 
     /* TODO(lab 7): a signal may still fail the job after this point: if
      * hooks point at the channels, remove them (job_forget_abort) before the

@@ -1,6 +1,6 @@
 /*
  * chancheck.h — channel checks shared by labs 1 and 2 (both build a chan.c
- * that stands in for the kit's src/chan.c).
+ * that stands in for the kit's src/prim/chan.c).
  *
  * Items are small integers carried in the pointer itself (lab_val / lab_unval):
  * a channel never looks at what it carries, so any pointer value will do.

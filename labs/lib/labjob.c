@@ -1,7 +1,7 @@
 /*
  * labjob.c — running the real job from a check. See labjob.h.
  *
- * This is command_process (src/commands.c) without the signal watcher, plus
+ * This is command_process (src/app/commands.c) without the signal watcher, plus
  * a look at the job's counters before it is closed.
  */
 #include "labjob.h"
@@ -113,7 +113,7 @@ int lab_job_run(struct lab_job *j)
         return j->exit_code = -1;
 
     struct job job;
-    j->exit_code = job_open(&job, &o, b);
+    j->exit_code = job_open(&job, &o, backend_for_job(b));
     if (j->exit_code != 0)
         return j->exit_code;
     j->exit_code = job_run(&job);

@@ -4,7 +4,7 @@
  *
  * A check that says "your channel really runs pipelab" or "the bounded
  * pipeline's peak stays under its bound" does exactly what `pipelab process`
- * does (job_open, job_run, job_close from src/job.h) on a generated input in
+ * does (job_open, job_run, job_close from src/core/job.h) on a generated input in
  * a temporary directory, then reports the figures the lab is about: the exit
  * code, the peak of chunks in flight, how many chunks were still alive after
  * the run, whether an output file was left behind, and whether the output
