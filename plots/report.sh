@@ -14,7 +14,14 @@
 # Takes a few minutes on 2 cores: the plots' data (under a minute) and the
 # seed experiment (4 backends x 3 interleaved repeats of 100 MiB at zlib
 # level 6, the default stages compress,encrypt).
+#
+# With DATA=DIR (`make report DATA=DIR`) it measures nothing: it hands over to
+# plots/report-machines.sh, which draws the report from the CSV files in DIR,
+# one series per machine (a class's bench files, a run on a big server).
 set -eu
+if [ -n "${DATA:-}" ]; then
+    exec plots/report-machines.sh "$DATA"
+fi
 pipelab=${1:-${PIPELAB:-build/pipelab}}
 report=${REPORT_DIR:-report}
 data=$report/data
