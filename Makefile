@@ -201,6 +201,9 @@ bench-pigz: $(B)/pipelab ## bounded pipelab against pigz, and the memory and met
 bench-scale: $(B)/pipelab ## every backend and pigz -p N, N = 1,2,4.. to 1.5x the cores: speedup, efficiency, Amdahl fit (SCALE_SIZE, SCALE_REPEATS)
 	@bench/scale.sh $(B)/pipelab
 
+bench-regimes: $(B)/pipelab ## where mutex loses to bounded: a map over read and write cost at 16 and 64 workers (sleeps; a few minutes)
+	@bench/regimes.sh $(B)/pipelab
+
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)
 

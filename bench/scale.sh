@@ -10,7 +10,7 @@
 # on two corpora of SCALE_SIZE bytes (default 32M): generated text, and real
 # files, a tar of /usr/share sorted by name (so the same machine always makes
 # the same bytes), cut at SCALE_SIZE. Repeats are interleaved: round 1 runs
-# every configuration once, then round 2 ... (SCALE_REPEATS, default 2).
+# every configuration once, then round 2 ... (SCALE_REPEATS, default 3).
 # serial runs at N = 1 only (it ignores --workers).
 #
 # Writes out/data/scale.csv (SCALE_DATA: another folder), one row per run,
@@ -19,15 +19,15 @@
 # (.svg and .png). Then prints the Amdahl serial fraction that best fits each
 # curve (plots/amdahl.awk). Speedup is each tool against itself at N = 1.
 #
-# Time: about 4 minutes on a busy 2-core machine at the defaults; on 16 cores
+# Time: about 3.5 minutes on a busy 2-core machine at the defaults; on 16 cores
 # (N = 1 2 4 8 16 24) the runs are shorter, so about the same.
 set -eu
 pipelab=${1:-build/pipelab}
 size=${SCALE_SIZE:-32M}
-repeats=${SCALE_REPEATS:-2}
+repeats=${SCALE_REPEATS:-3}
 data=${SCALE_DATA:-out/data}
 plotdir=${SCALE_PLOTS:-out/plots}
-gp=plots
+gp=$(cd "$(dirname "$0")/../plots" && pwd)
 csv=$data/scale.csv
 
 command -v pigz >/dev/null || { echo "scale.sh: pigz not found: sudo apt-get install pigz" >&2; exit 69; }
