@@ -71,7 +71,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz layers
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-scale bench-regimes layers
 all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)
 
 # Which include paths an object is compiled with: those of its layer.
@@ -197,6 +197,12 @@ build/bench/bench_deflate: bench/deflate.c
 
 bench-pigz: $(B)/pipelab ## bounded pipelab against pigz, and the memory and metrics targets
 	@bench/pigz.sh $(B)/pipelab
+
+bench-scale: $(B)/pipelab ## every backend and pigz -p N, N = 1,2,4.. to 1.5x the cores: speedup, efficiency, Amdahl fit (SCALE_SIZE, SCALE_REPEATS)
+	@bench/scale.sh $(B)/pipelab
+
+bench-regimes: $(B)/pipelab ## where mutex loses to bounded: a map over read and write cost at 16 and 64 workers (sleeps; a few minutes)
+	@bench/regimes.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)

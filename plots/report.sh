@@ -11,10 +11,18 @@
 # them by column name): on another machine the same script may well reach the
 # opposite conclusion, and say so. Every median is plots/median.awk's.
 #
-# Takes a few minutes on 2 cores: the plots' data (under a minute) and the
-# seed experiment (4 backends x 3 interleaved repeats of 100 MiB at zlib
-# level 6, the default stages compress,encrypt).
+# Takes a few minutes on 2 cores: the plots' data (under a minute), the
+# regime map (about 2 minutes, bench/regimes.sh) and the seed experiment
+# (4 backends x 3 interleaved repeats of 100 MiB at zlib level 6, the
+# default stages compress,encrypt).
+#
+# With DATA=DIR (`make report DATA=DIR`) it measures nothing: it hands over to
+# plots/report-machines.sh, which draws the report from the CSV files in DIR,
+# one series per machine (a class's bench files, a run on a big server).
 set -eu
+if [ -n "${DATA:-}" ]; then
+    exec plots/report-machines.sh "$DATA"
+fi
 pipelab=${1:-${PIPELAB:-build/pipelab}}
 report=${REPORT_DIR:-report}
 data=$report/data
@@ -35,7 +43,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-report.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-echo "report.sh: 1/3 the plots' data (fresh)"
+echo "report.sh: 1/4 the plots' data (fresh)"
 DATA_DIR=$data FRESH=1 plots/plots-data.sh "$pipelab"
 
 # ---- the design note's experiment ----------------------------------------------
@@ -43,7 +51,7 @@ DATA_DIR=$data FRESH=1 plots/plots-data.sh "$pipelab"
 # rest: stages compress,encrypt at zlib level 6, channel depth 4 (the design note's
 # own default), CPU tokens = cores. bench runs each backend in its own
 # process (peak RSS per run) and interleaves the repeats.
-echo "report.sh: 2/3 the design note's experiment: 4 backends x 3 repeats, 100 MiB, 10 workers, 8 MiB chunks"
+echo "report.sh: 2/4 the design note's experiment: 4 backends x 3 repeats, 100 MiB, 10 workers, 8 MiB chunks"
 seed_csv=$data/seed.csv
 key=$tmp/throwaway.key
 set -- bench --backends serial,mutex,bounded,unbounded --workers-list 10 --depths 4 \
@@ -54,7 +62,12 @@ $pipelab $*"
 "$pipelab" keygen "$key"
 "$pipelab" "$@"
 
-echo "report.sh: 3/3 plots and REPORT.md"
+# The regime map (bench/regimes.sh): the claim above on 16 and 64 workers
+# whose costs are sleeps; it writes its own section, regimes.md.
+echo "report.sh: 3/4 the regime map (mutex vs bounded over read and write cost, 16 and 64 workers)"
+REGIMES_DATA=$data REGIMES_PLOTS=$report bench/regimes.sh "$pipelab" > "$tmp/regimes.out"
+
+echo "report.sh: 4/4 plots and REPORT.md"
 DATA_DIR=$data OUT_DIR=$report COMPARE_CSV=$seed_csv \
     COMPARE_TITLE="The design note's experiment: 10 workers, 100 MiB text, 8 MiB chunks, compress (level 6) + encrypt" \
     plots/plots.sh > "$tmp/plots.out"
@@ -231,6 +244,8 @@ $(seed_table)
 $(verdicts)
 
 ![throughput and peak memory per backend, the design note's experiment](compare.png)
+
+$(sed 's/^## /### /' "$data/regimes.md")
 
 ## Throughput and speedup against workers
 

@@ -957,6 +957,15 @@ expect_exit "backends list: compare with 17 backends" 64 "$P" compare text100k -
 expect_exit "backends list: bench with an empty list" 64 "$P" bench --backends ''
 expect_exit "backends list: bench with 17 backends" 64 "$P" bench --backends "$long"
 expect_exit "bench: an empty --depths list" 64 "$P" bench --depths ,
+expect_exit "bench: --levels 0 is refused (64)" 64 "$P" bench --levels 0
+# --levels and --reader-delays are swept like the other lists, and every row
+# names its level and reader delay.
+timeout 60 "$P" bench --size 64K --repeats 1 --backends serial --workers-list 1 \
+    --levels 1,6 --reader-delays 0,10 --key-file k1 2>/dev/null >levels.csv
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+               { printf "%s/%s ", $c["level"], $c["reader_delay_us"] }' levels.csv)
+if [ "$got" = "1/0 1/10 6/0 6/10 " ]; then ok "bench: --levels x --reader-delays, one row each"
+else fail "bench: --levels x --reader-delays, one row each" "got '$got'"; fi
 
 # A child of compare that fails says so once, and its exit code is kept:
 # a write over the file size limit is an I/O error (74), not 70.

@@ -67,5 +67,49 @@ case $text in *"no peak_rss_kib for bounded 8 in the depth table"*) ok "verdicts
 verdicts no-depth.med >/dev/null
 same "verdicts: a missing figure fails" 1 $?
 
+# speedup.awk and amdahl.awk: a curve made from s = 0.2 exactly gives 0.2
+# back; N past the cores is left out of the fit.
+{
+    echo "backend workers_set throughput_mb_s throughput_mb_s_min throughput_mb_s_max"
+    awk 'BEGIN { for (n = 1; n <= 8; n *= 2) { s = 10 / (0.2 + 0.8 / n); print "a", n, s, s, s }
+                 print "a", 16, 1, 1, 1 }'
+} > med.txt
+awk -v group=backend -f "$root/plots/speedup.awk" med.txt > speedup.txt
+same "speedup: each group against its own 1 worker" "a 8 3.3333 3.3333 3.3333 0.4167" \
+    "$(grep '^a 8 ' speedup.txt)"
+same "amdahl: s = 0.2 fitted back, from N = 2, 4, 8 (not 16 > cores)" "a 0.200 3" \
+    "$(awk -v group=backend -v cores=8 -f "$root/plots/amdahl.awk" speedup.txt | tail -n 1)"
+
+# report-machines.sh: two CSV sets whose machine fields differ are two
+# series; a cut file and a mixed-version file are each named and skipped.
+mkdir -p class
+row() { # row BACKEND N MB/S CPU CORES
+    echo "1,1,$2,4,1048576,0,0,0,6,$1,1.0,33554432,$3,\"$4\",$5,\"gcc 12\",1.2.13,1.0.18"
+}
+hdr="run,repeat,workers_set,channel_depth_set,chunk_size_b,stage_cost_us,writer_delay_us"
+hdr="$hdr,reader_delay_us,level,backend,wall_time_s,bytes_in_b,throughput_mb_s"
+hdr="$hdr,cpu_model,cores,compiler,zlib,libsodium"
+{ echo "$hdr"; row bounded 1 20 "Laptop CPU" 2; row bounded 2 39 "Laptop CPU" 2; } > class/alice.csv
+{ echo "$hdr"; row bounded 1 30 "Server CPU" 64; row bounded 2 60 "Server CPU" 64
+  row bounded 1 99 "Server CPU" 64 | sed 's/,0,6,/,5000,6,/'; } > class/bob.csv
+{ echo "$hdr"; row bounded 1 20 "Laptop CPU" 2; echo "1,1,2,4"; } > class/cut.csv
+{ echo "$hdr"; row bounded 1 20 "Old CPU" 2; echo "run,backend,workers_set,throughput_mb_s"; } > class/mixed.csv
+REPORT_DIR=rep "$root/plots/report-machines.sh" class > report.out 2>&1
+same "report DATA: two machines, two series" 2 "$(ls rep/data/machines-*.dat | wc -l)"
+same "report DATA: each series named by its machine" \
+    'N "Laptop CPU, 2 cores, gcc 12, zlib 1.2.13" min max speedup|N "Server CPU, 64 cores, gcc 12, zlib 1.2.13" min max speedup' \
+    "$(head -q -n 1 rep/data/machines-1.dat rep/data/machines-2.dat | paste -sd '|')"
+same "report DATA: a row with an experiment delay is not averaged in" "1 30 30 30 1" \
+    "$(sed -n 2p rep/data/machines-2.dat)"
+same "report DATA: a cut file is named once and skipped" 1 \
+    "$(grep -c 'cut.csv: line 3 has 4 fields.*skipped' report.out)"
+same "report DATA: a mixed-version file is named once and skipped" 1 \
+    "$(grep -c 'mixed.csv: line 3 is a second, different header.*skipped' report.out)"
+case $(cat rep/REPORT.md) in *"## Laptop CPU"*"## Server CPU"*) ok "report DATA: REPORT.md has a section per machine" ;;
+    *) fail "report DATA: REPORT.md has a section per machine" "$(head -n 20 rep/REPORT.md)" ;; esac
+mkdir -p empty; echo "x,y" > empty/x.csv
+REPORT_DIR=rep2 "$root/plots/report-machines.sh" empty >/dev/null 2>&1
+same "report DATA: nothing usable is an error (65)" 65 $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

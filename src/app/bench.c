@@ -2,7 +2,8 @@
  * bench.c — `pipelab bench`: a sweep to CSV, measured honestly.
  *
  * The sweep is every combination of backends x workers x channel depths x
- * chunk sizes x stage costs x writer delays. Two rules make its figures fair:
+ * chunk sizes x stage costs x writer delays x reader delays x zlib levels.
+ * Two rules make its figures fair:
  *   - each run is its own child process (sweep.c), so peak RSS is per run;
  *   - repeats are interleaved: round 1 runs every configuration once, then
  *     round 2, ... (A B A B, never A A B B), so a noisy minute on a shared
@@ -62,7 +63,7 @@ static int bench_list(const char *flag, const char *text, bool sizes, struct val
 struct bench_plan {
     char backend[SWEEP_MAX_BACKENDS][32];
     int backends;
-    struct value_list workers, depths, chunks, costs, delays;
+    struct value_list workers, depths, chunks, costs, delays, reads, levels;
 };
 
 static int bench_plan_make(const struct options *o, struct bench_plan *p)
@@ -73,6 +74,12 @@ static int bench_plan_make(const struct options *o, struct bench_plan *p)
     if (rc == 0) rc = bench_list("chunk-sizes", o->chunk_sizes, true, &p->chunks);
     if (rc == 0) rc = bench_list("stage-costs", o->stage_costs, false, &p->costs);
     if (rc == 0) rc = bench_list("writer-delays", o->writer_delays, false, &p->delays);
+    if (rc == 0) rc = bench_list("reader-delays", o->reader_delays, false, &p->reads);
+    /* No --levels: the one --level, so a plain bench row still says its level. */
+    char one_level[8];
+    snprintf(one_level, sizeof one_level, "%u", o->level);
+    if (rc == 0)
+        rc = bench_list("levels", o->levels[0] ? o->levels : one_level, false, &p->levels);
     if (rc != 0)
         return rc;
     for (int i = 0; rc == 0 && i < p->workers.count; i++)
@@ -81,15 +88,18 @@ static int bench_plan_make(const struct options *o, struct bench_plan *p)
     for (int i = 0; rc == 0 && i < p->depths.count; i++)
         if (p->depths.v[i] < 1 || p->depths.v[i] > OPTIONS_MAX_DEPTH)
             rc = EX_USAGE;
+    for (int i = 0; rc == 0 && i < p->levels.count; i++)
+        if (p->levels.v[i] < 1 || p->levels.v[i] > 9)
+            rc = EX_USAGE;
     if (rc != 0)
-        warnx_msg("bench: a worker count or depth is out of range");
+        warnx_msg("bench: a worker count, depth or level is out of range");
     return rc;
 }
 
 static int bench_configs(const struct bench_plan *p)
 {
     return p->backends * p->workers.count * p->depths.count * p->chunks.count *
-           p->costs.count * p->delays.count;
+           p->costs.count * p->delays.count * p->reads.count * p->levels.count;
 }
 
 /* Configuration number k of the plan, as options for the child. */
@@ -101,16 +111,19 @@ static void bench_config(const struct bench_plan *p, int k, struct options *o, c
     o->channel_depth = (unsigned)p->depths.v[d % p->depths.count]; d /= p->depths.count;
     o->chunk_size = p->chunks.v[d % p->chunks.count]; d /= p->chunks.count;
     o->stage_cost_us = p->costs.v[d % p->costs.count]; d /= p->costs.count;
-    o->writer_delay_us = p->delays.v[d % p->delays.count];
+    o->writer_delay_us = p->delays.v[d % p->delays.count]; d /= p->delays.count;
+    o->reader_delay_us = p->reads.v[d % p->reads.count]; d /= p->reads.count;
+    o->level = (unsigned)p->levels.v[d % p->levels.count];
 }
 
 static void bench_progress(int run, int total, const char *backend, const struct options *c,
                            double mbs)
 {
-    fprintf(stderr, "[%d/%d] %-9s workers=%-2u depth=%-3u chunk=%lluK cost=%lluus delay=%lluus"
-                    "  %.1f MB/s\n", run, total, backend, c->workers, c->channel_depth,
-            (unsigned long long)(c->chunk_size >> 10), (unsigned long long)c->stage_cost_us,
-            (unsigned long long)c->writer_delay_us, mbs);
+    fprintf(stderr, "[%d/%d] %-9s workers=%-2u depth=%-3u chunk=%lluK level=%u cost=%lluus"
+                    " delay=%lluus read=%lluus  %.1f MB/s\n", run, total, backend, c->workers,
+            c->channel_depth, (unsigned long long)(c->chunk_size >> 10), c->level,
+            (unsigned long long)c->stage_cost_us, (unsigned long long)c->writer_delay_us,
+            (unsigned long long)c->reader_delay_us, mbs);
 }
 
 /* Each row reaches the CSV as soon as it is measured; a sweep whose rows
@@ -167,13 +180,13 @@ int command_bench(const struct options *o)
                 break;
             if (!header_done)
                 fprintf(out, "run,repeat,workers_set,channel_depth_set,chunk_size_b,"
-                             "stage_cost_us,writer_delay_us,%s,cpu_model,cores,compiler,zlib,"
-                             "libsodium\n", r.header);
+                             "stage_cost_us,writer_delay_us,reader_delay_us,level,%s,cpu_model,"
+                             "cores,compiler,zlib,libsodium\n", r.header);
             header_done = true;
-            fprintf(out, "%d,%u,%u,%u,%llu,%llu,%llu,%s,%s\n", ++run, rep, c.workers,
+            fprintf(out, "%d,%u,%u,%u,%llu,%llu,%llu,%llu,%u,%s,%s\n", ++run, rep, c.workers,
                     c.channel_depth, (unsigned long long)c.chunk_size,
                     (unsigned long long)c.stage_cost_us, (unsigned long long)c.writer_delay_us,
-                    r.row, machine);
+                    (unsigned long long)c.reader_delay_us, c.level, r.row, machine);
             rc = bench_flush(out, o->csv);
             if (rc == 0)
                 bench_progress(run, total, backend, &c, sweep_value(&r, "throughput_mb_s"));

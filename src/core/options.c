@@ -26,6 +26,8 @@ void options_defaults(struct options *o)
     o->chunk_sizes = "1M";
     o->stage_costs = "0";
     o->writer_delays = "0";
+    o->reader_delays = "0";
+    o->levels = "";
     o->repeats = 3;
     o->kind = GEN_TEXT;
     o->seed = 1;

@@ -60,6 +60,8 @@ struct options {
     const char *chunk_sizes;
     const char *stage_costs;
     const char *writer_delays;
+    const char *reader_delays;
+    const char *levels;             /* "": the one --level */
     unsigned repeats;
 
     /* gen */
