@@ -22,6 +22,7 @@
 #include "pipeline.h"
 #include "util.h"
 #include "worker_pool.h"
+#include "xthread.h"
 
 #include <stdatomic.h>
 
@@ -118,10 +119,10 @@ int channel_pipeline_run(struct job *job, size_t capacity)
         job_fail(job, EX_OSERR, "cannot start the writer thread");
 
     if (reader_started)
-        pthread_join(reader, NULL);
+        xthread_join(reader);
     worker_pool_join(&workers);
     if (writer_started)
-        pthread_join(writer, NULL);
+        xthread_join(writer);
 
     metrics_queue_snapshot(m, &m->cpu_queue, p.cpu_queue);
     metrics_queue_snapshot(m, &m->writer_queue, p.writer_queue);

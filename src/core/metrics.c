@@ -3,6 +3,7 @@
  */
 #include "metrics.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,8 +14,7 @@ struct metrics *metrics_new(const char *backend, unsigned workers)
 {
     struct metrics *m = xcalloc(1, sizeof *m);
     m->backend = backend;
-    if (pthread_mutex_init(&m->live_lock, NULL) != 0)
-        die_oom(); /* only fails for lack of resources */
+    xmutex_init(&m->live_lock);
     hist_init(&m->cpu_token_wait);
     hist_init(&m->semaphore_wait);
     hist_init(&m->lock_wait);
@@ -30,7 +30,7 @@ void metrics_free(struct metrics *m)
 {
     if (m == NULL)
         return;
-    pthread_mutex_destroy(&m->live_lock);
+    xmutex_destroy(&m->live_lock);
     free(m->worker);
     free(m);
 }
@@ -54,25 +54,25 @@ void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct cha
     q->capacity = chan_capacity(ch);
     if (m->enabled)
         chan_set_wait_observer(ch, metrics_queue_wait, q);
-    pthread_mutex_lock(&m->live_lock);
+    xmutex_lock(&m->live_lock);
     q->live = ch;
-    pthread_mutex_unlock(&m->live_lock);
+    xmutex_unlock(&m->live_lock);
 }
 
 void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct chan *ch)
 {
-    pthread_mutex_lock(&m->live_lock);
+    xmutex_lock(&m->live_lock);
     q->live = NULL;
-    pthread_mutex_unlock(&m->live_lock);
+    xmutex_unlock(&m->live_lock);
     chan_stats(ch, &q->stats);
     q->depth_at_end = chan_len(ch);
 }
 
 size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q)
 {
-    pthread_mutex_lock(&m->live_lock);
+    xmutex_lock(&m->live_lock);
     size_t depth = q->live != NULL ? chan_len(q->live) : 0;
-    pthread_mutex_unlock(&m->live_lock);
+    xmutex_unlock(&m->live_lock);
     return depth;
 }
 

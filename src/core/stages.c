@@ -10,6 +10,7 @@
 #include "stages.h"
 #include "bytes.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -387,7 +388,7 @@ static void spin_calibrate(void)
 
 static void stage_spin(unsigned ms_per_mib, const struct chunk *c)
 {
-    pthread_once(&spin_once, spin_calibrate);
+    xthread_once(&spin_once, spin_calibrate);
     /* In floating point: rounds/ms x ms/MiB x bytes would overflow 64 bits
      * for a long cost on a large chunk. */
     double mib = (double)c->len / (1 << 20);
