@@ -75,7 +75,7 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
         return;
     }
     uint64_t asked = now_ns();
-    xmutex_lock(&l->writer_lock);          /* <- contention point */
+    xmutex_lock(&l->writer_lock);                 /* <- contention point */
     uint64_t got = now_ns();
     pipeline_deliver(l->job, c);
     uint64_t done = now_ns();
