@@ -24,6 +24,7 @@
 #include "worker_pool.h"
 #include "xthread.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 
 struct channel_pipeline {
@@ -131,5 +132,6 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     job_forget_abort(job, p.writer_queue);
     chan_destroy(p.cpu_queue);
     chan_destroy(p.writer_queue);
+    assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }

@@ -32,6 +32,7 @@
 #include "worker_pool.h"
 #include "xthread.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -139,6 +140,7 @@ static int mutex_run(struct job *job)
     job_forget_abort(job, &l.semaphore);
     xmutex_destroy(&l.writer_lock);
     tokens_destroy(&l.semaphore);
+    assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }
 
