@@ -26,6 +26,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# NDEBUG is never defined, in any variant: the assert()s that state the
+# invariants (no chunk astray once a backend returns, a reorder slot empty
+# before it is filled, no thread left waiting on a channel being destroyed)
+# run in every build the tests use. Keep it so.
 WARN    := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -pthread $(PKG_CFLAGS)

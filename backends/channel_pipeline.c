@@ -22,7 +22,9 @@
 #include "pipeline.h"
 #include "util.h"
 #include "worker_pool.h"
+#include "xthread.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 
 struct channel_pipeline {
@@ -118,10 +120,10 @@ int channel_pipeline_run(struct job *job, size_t capacity)
         job_fail(job, EX_OSERR, "cannot start the writer thread");
 
     if (reader_started)
-        pthread_join(reader, NULL);
+        xthread_join(reader);
     worker_pool_join(&workers);
     if (writer_started)
-        pthread_join(writer, NULL);
+        xthread_join(writer);
 
     metrics_queue_snapshot(m, &m->cpu_queue, p.cpu_queue);
     metrics_queue_snapshot(m, &m->writer_queue, p.writer_queue);
@@ -130,5 +132,6 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     job_forget_abort(job, p.writer_queue);
     chan_destroy(p.cpu_queue);
     chan_destroy(p.writer_queue);
+    assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }

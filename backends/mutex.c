@@ -14,7 +14,7 @@
  *   semaphore.acquire() (worker_count permits)  tokens_acquire(&semaphore),
  *                                               --workers permits, held to the
  *                                               end of the task like `_permit`
- *   writer_shared.lock().await; write_chunk     pthread_mutex_lock(&writer_lock);
+ *   writer_shared.lock().await; write_chunk     xmutex_lock(&writer_lock);
  *                                               pipeline_deliver; unlock
  *
  * The three problems the note lists are all visible in the metrics:
@@ -30,7 +30,9 @@
 #include "pipeline.h"
 #include "util.h"
 #include "worker_pool.h"
+#include "xthread.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -74,11 +76,11 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
         return;
     }
     uint64_t asked = now_ns();
-    pthread_mutex_lock(&l->writer_lock);          /* <- contention point */
+    xmutex_lock(&l->writer_lock);                 /* <- contention point */
     uint64_t got = now_ns();
     pipeline_deliver(l->job, c);
     uint64_t done = now_ns();
-    pthread_mutex_unlock(&l->writer_lock);
+    xmutex_unlock(&l->writer_lock);
     if (m->enabled) {
         hist_record(&m->lock_wait, got - asked);
         hist_record(&m->lock_hold, done - got);
@@ -126,10 +128,7 @@ static int mutex_run(struct job *job)
     struct metrics *m = job->metrics;
     if (tokens_init(&l.semaphore, job->opt->workers, m->enabled ? &m->semaphore_wait : NULL) != 0)
         return job_fail(job, EX_OSERR, "cannot create the semaphore");
-    if (pthread_mutex_init(&l.writer_lock, NULL) != 0) {
-        tokens_destroy(&l.semaphore);
-        return job_fail(job, EX_OSERR, "cannot create the writer mutex");
-    }
+    xmutex_init(&l.writer_lock);
     job_on_abort(job, legacy_abort_semaphore, &l.semaphore);
 
     if (legacy_read_everything(&l) == 0)
@@ -139,8 +138,9 @@ static int mutex_run(struct job *job)
         chunk_free(l.task[i]);
     free(l.task);
     job_forget_abort(job, &l.semaphore);
-    pthread_mutex_destroy(&l.writer_lock);
+    xmutex_destroy(&l.writer_lock);
     tokens_destroy(&l.semaphore);
+    assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }
 

@@ -8,6 +8,8 @@
 #include "backend.h"
 #include "pipeline.h"
 
+#include <assert.h>
+
 static int serial_run(struct job *job)
 {
     struct worker w;
@@ -24,6 +26,7 @@ static int serial_run(struct job *job)
             break;
     }
     pipeline_worker_done(job, &w);
+    assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }
 

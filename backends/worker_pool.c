@@ -4,6 +4,7 @@
  */
 #include "worker_pool.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <stdlib.h>
 
@@ -36,7 +37,7 @@ void worker_pool_join(struct worker_pool *pool)
         struct worker_slot *s = &pool->slot[i];
         if (!s->started)
             continue;
-        pthread_join(s->thread, NULL);
+        xthread_join(s->thread);
         pipeline_worker_done(pool->job, &s->w);
     }
     free(pool->slot);

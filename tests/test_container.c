@@ -110,17 +110,17 @@ struct header_case {
 };
 
 static const struct header_case header_cases[] = {
-    { "compress", 6, 1u << 20, false },
+    { "compress", STAGE_DEFAULT_LEVEL, 1u << 20, false },
     { "compress", 1, 1, false },
     { "compress", 9, CONTAINER_MAX_CHUNK, false },
-    { "compress,encrypt", 6, 4096, false },
-    { "compress,encrypt", 6, 65536, true },
+    { "compress,encrypt", STAGE_DEFAULT_LEVEL, 4096, false },
+    { "compress,encrypt", STAGE_DEFAULT_LEVEL, 65536, true },
     { "checksum,compress,spin:5,encrypt", 3, 7, false },
     { "checksum,compress,spin:5,encrypt", 9, 1u << 20, true },
-    { "encrypt", 6, 123456, false },
-    { "encrypt", 6, 123456, true },
-    { "checksum", 6, 100, false },
-    { "spin:60000", 6, 100, false },
+    { "encrypt", STAGE_DEFAULT_LEVEL, 123456, false },
+    { "encrypt", STAGE_DEFAULT_LEVEL, 123456, true },
+    { "checksum", STAGE_DEFAULT_LEVEL, 100, false },
+    { "spin:60000", STAGE_DEFAULT_LEVEL, 100, false },
 };
 #define HEADER_CASES (sizeof header_cases / sizeof header_cases[0])
 
@@ -185,7 +185,7 @@ static void check_header_flips(const char *spec, bool passphrase)
     struct container_header h, back;
     uint8_t key[KEY_BYTES], bytes[CONTAINER_HEADER_BYTES], bad[CONTAINER_HEADER_BYTES];
     randombytes_buf(key, sizeof key);
-    make_header(&h, spec, 6, 65536, passphrase);
+    make_header(&h, spec, STAGE_DEFAULT_LEVEL, 65536, passphrase);
     container_header_encode(&h, key, bytes);
     for (size_t bit = 0; bit < CONTAINER_HEADER_BYTES * 8; bit++) {
         memcpy(bad, bytes, sizeof bad);
@@ -287,13 +287,13 @@ static void test_header_refuses_nonsense(void **state)
     b[20] = STAGE_ENCRYPT;              /* encrypt,compress: an order process refuses */
     b[24] = STAGE_COMPRESS;
     put_le16(b + 22, 0);
-    put_le16(b + 26, 6);
+    put_le16(b + 26, STAGE_DEFAULT_LEVEL);
     reseal(b);
     assert_decode_fails(b, "compress");
 
     memcpy(b, good, sizeof b);
     b[24] = STAGE_COMPRESS;             /* compress twice */
-    put_le16(b + 26, 6);
+    put_le16(b + 26, STAGE_DEFAULT_LEVEL);
     reseal(b);
     assert_decode_fails(b, "twice");
 }
@@ -520,7 +520,7 @@ static void test_digest_order_independent(void **state)
 
         /* Keyed (an encrypted file's digest): another key, another digest, so
          * the footer cannot confirm a guess of the plaintext. */
-        uint8_t key_a[STAGE_KEY_BYTES], key_b[STAGE_KEY_BYTES], with_a[32], with_b[32];
+        uint8_t key_a[KEY_BYTES], key_b[KEY_BYTES], with_a[32], with_b[32];
         memset(key_a, 1, sizeof key_a);
         memset(key_b, 2, sizeof key_b);
         container_digest_init(&d);
@@ -602,7 +602,7 @@ static void test_stage_list_accepts(void **state)
     parse_stages("compress,encrypt", 6, &l);
     assert_int_equal(l.count, 2);
     assert_int_equal(l.item[0].kind, STAGE_COMPRESS);
-    assert_int_equal(l.item[0].param, 6);
+    assert_int_equal(l.item[0].param, STAGE_DEFAULT_LEVEL);
     assert_int_equal(l.item[1].kind, STAGE_ENCRYPT);
 
     parse_stages("checksum,compress,spin:5,encrypt", 9, &l);
@@ -620,13 +620,13 @@ static void test_stage_list_accepts(void **state)
     assert_int_equal(l.count, 1);
     assert_false(stage_list_has(&l, STAGE_ENCRYPT));
 
-    parse_stages("encrypt", 6, &l);
+    parse_stages("encrypt", STAGE_DEFAULT_LEVEL, &l);
     assert_int_equal(l.count, 1);
     assert_int_equal(l.item[0].kind, STAGE_ENCRYPT);
 
-    parse_stages("spin", 6, &l);
+    parse_stages("spin", STAGE_DEFAULT_LEVEL, &l);
     assert_int_equal(l.item[0].param, STAGE_DEFAULT_SPIN_MS);
-    parse_stages("spin:60000", 6, &l);
+    parse_stages("spin:60000", STAGE_DEFAULT_LEVEL, &l);
     assert_int_equal(l.item[0].param, 60000);
     parse_stages("checksum,encrypt", 6, &l);
     assert_int_equal(l.count, 2);
@@ -643,7 +643,7 @@ static void refuse(const char *spec)
 {
     struct stage_list l;
     char why[256] = "";
-    if (stage_list_parse(spec, 6, &l, why, sizeof why) != -1)
+    if (stage_list_parse(spec, STAGE_DEFAULT_LEVEL, &l, why, sizeof why) != -1)
         fail_msg("stage_list_parse(\"%s\") accepted it (%d stages)", spec, l.count);
     if (why[0] == '\0')
         fail_msg("stage_list_parse(\"%s\") refused it without saying why", spec);
@@ -783,7 +783,7 @@ static void test_stages_roundtrip(void **state)
     for (size_t li = 0; li < STAGE_SPECS; li++) {
         struct stage_list l;
         struct stage_keys k;
-        parse_stages(stage_specs[li], 6, &l);
+        parse_stages(stage_specs[li], STAGE_DEFAULT_LEVEL, &l);
         random_keys(&k);
         for (size_t si = 0; si < SIZES; si++) {
             for (int kind = 0; kind < 2; kind++) {
@@ -815,7 +815,7 @@ static void test_encrypt_binds_index(void **state)
     test_watchdog(10);
     struct stage_list l;
     struct stage_keys k;
-    parse_stages("encrypt", 6, &l);
+    parse_stages("encrypt", STAGE_DEFAULT_LEVEL, &l);
     random_keys(&k);
     uint8_t *data = random_data(1000);
     struct stored a, b, c;
@@ -856,7 +856,7 @@ static void test_reverse_wrong_key_or_place(void **state)
         for (size_t si = 0; si < SIZES; si++) {
             struct stage_list l;
             struct stage_keys k, other;
-            parse_stages(enc_specs[li], 6, &l);
+            parse_stages(enc_specs[li], STAGE_DEFAULT_LEVEL, &l);
             random_keys(&k);
             uint8_t *data = mixed_data(sizes[si]);
             struct stored s;
@@ -901,7 +901,7 @@ static void test_reverse_flipped_byte(void **state)
     for (size_t li = 0; li < STAGE_SPECS; li++) {
         struct stage_list l;
         struct stage_keys k;
-        parse_stages(stage_specs[li], 6, &l);
+        parse_stages(stage_specs[li], STAGE_DEFAULT_LEVEL, &l);
         random_keys(&k);
         bool authenticated = stage_list_has(&l, STAGE_ENCRYPT) ||
                              stage_list_has(&l, STAGE_CHECKSUM);
@@ -954,7 +954,7 @@ static void test_reverse_truncated(void **state)
     for (size_t li = 0; li < STAGE_SPECS; li++) {
         struct stage_list l;
         struct stage_keys k;
-        parse_stages(stage_specs[li], 6, &l);
+        parse_stages(stage_specs[li], STAGE_DEFAULT_LEVEL, &l);
         random_keys(&k);
         uint8_t *data = mixed_data(65536);
         struct stored s;
@@ -972,7 +972,7 @@ static void test_gzip_member(void **state)
     (void)state;
     test_watchdog(30);
     struct stage_list l;
-    parse_stages("compress", 6, &l);
+    parse_stages("compress", STAGE_DEFAULT_LEVEL, &l);
     for (size_t si = 0; si < SIZES; si++) {
         size_t len = sizes[si];
         uint8_t *data = mixed_data(len);
@@ -1033,7 +1033,7 @@ static void build_container(struct built *b, unsigned chunks, uint64_t footer_co
     assert_true(chunks >= 1 && chunks <= 8);
     memset(b, 0, sizeof *b);
     memset(&keys, 0, sizeof keys);
-    make_header(&h, "compress", 6, BUILT_CHUNK, false);
+    make_header(&h, "compress", STAGE_DEFAULT_LEVEL, BUILT_CHUNK, false);
     b->plain_len = (size_t)(chunks - 1) * BUILT_CHUNK + 123;
     b->plain = mixed_data(b->plain_len);
     b->bytes = malloc(CONTAINER_HEADER_BYTES + chunks * (CONTAINER_RECORD_BYTES + 2 * BUILT_CHUNK) +
@@ -1231,7 +1231,7 @@ static void test_header_refuses_reserved_encrypted(void **state)
     reseal(b);
     assert_decode_fails(b, "Argon2id salt is not zero");
 
-    make_header(&h, "compress", 6, 4096, false);
+    make_header(&h, "compress", STAGE_DEFAULT_LEVEL, 4096, false);
     container_header_encode(&h, NULL, good);
     memcpy(b, good, sizeof b);
     put_le16(b + 10, 2);                /* passphrase, yet not encrypted */

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "gen.h"
+#include "stages.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -51,12 +52,12 @@ static void assert_same_bytes(const uint8_t *a, const uint8_t *b, size_t len, co
     }
 }
 
-/* Compressed size of buf with zlib level 6. */
+/* Compressed size of buf at pipelab's default level. */
 static size_t deflated_size(const uint8_t *buf, size_t len)
 {
     uLongf out_len = compressBound(len);
     uint8_t *out = xmalloc(out_len);
-    assert_int_equal(compress2(out, &out_len, buf, len, 6), Z_OK);
+    assert_int_equal(compress2(out, &out_len, buf, len, STAGE_DEFAULT_LEVEL), Z_OK);
     free(out);
     return out_len;
 }

@@ -14,6 +14,12 @@
 #ifndef PIPELAB_TESTUTIL_H
 #define PIPELAB_TESTUTIL_H
 
+/* The tests are built with the library's flags: with NDEBUG the invariants
+ * the library asserts would go unchecked while the suites still pass. */
+#ifdef NDEBUG
+#error "the tests need assert() on: build without -DNDEBUG"
+#endif
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -9,6 +9,7 @@
  */
 #include "chanbench.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -165,7 +166,7 @@ int chanbench_run(enum channel_impl impl, size_t capacity, enum chanbench_shape 
     uint64_t t0 = now_ns();
     getrusage(RUSAGE_SELF, &u0);
     for (unsigned i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
+        xthread_join(threads[i]);
     uint64_t t1 = now_ns();
     getrusage(RUSAGE_SELF, &u1);
     pthread_barrier_destroy(&r.start);

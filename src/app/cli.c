@@ -4,7 +4,9 @@
 #include "cli.h"
 #include "backend.h"
 #include "commands.h"
+#include "keys.h"
 #include "machine.h"
+#include "stages.h"
 #include "util.h"
 
 #include <stddef.h>
@@ -12,6 +14,10 @@
 #include <string.h>
 
 #define PIPELAB_VERSION "1.0.0"
+
+/* A number macro as text, for help lines that name a constant: "6", "32". */
+#define CLI_TEXT_(x) #x
+#define CLI_TEXT(x) CLI_TEXT_(x)
 
 enum {
     C_PROCESS = 1 << 0, C_RESTORE = 1 << 1, C_VERIFY = 1 << 2, C_INSPECT = 1 << 3,
@@ -42,13 +48,14 @@ static const struct cli_option cli_options[] = {
       "serial, mutex, bounded (default) or unbounded (see `pipelab backends`)" },
     { "stages", "LIST", T_STRING, F(stages), 0, 0, C_RUNS,
       "processing stages in order (default compress,encrypt); also checksum, spin:MS" },
-    { "level", "N", T_UINT, F(level), 1, 9, C_RUNS, "zlib compression level 1..9 (default 6)" },
+    { "level", "N", T_UINT, F(level), 1, 9, C_RUNS,
+      "zlib compression level 1..9 (default " CLI_TEXT(STAGE_DEFAULT_LEVEL) ")" },
     { "chunk-size", "SIZE", T_SIZE, F(chunk_size), 1, 256u << 20, C_ONE,
       "bytes per chunk, with K/M/G (default 1M)" },
     { "format", "FMT", T_FORMAT, F(format), 0, 0, C_PROCESS | C_COMPARE,
       "container (default) or gzip (compress stage only, always ordered)" },
     { "key-file", "FILE", T_STRING, F(key_file), 0, 0, C_RUNS | C_RESTORE | C_VERIFY,
-      "32-byte key from `pipelab keygen` (or set PIPELAB_PASSPHRASE)" },
+      CLI_TEXT(KEY_BYTES) "-byte key from `pipelab keygen` (or set PIPELAB_PASSPHRASE)" },
     { "force", NULL, T_FLAG, F(force), 0, 0, C_PROCESS | C_RESTORE | C_GEN,
       "replace OUT if it exists (a regular file only: never a device, FIFO or link)" },
     { "sync", NULL, T_FLAG, F(sync), 0, 0, C_PROCESS | C_RESTORE,
@@ -129,7 +136,8 @@ static const struct cli_command cli_commands[] = {
     { "inspect", C_INSPECT, 1, "inspect IN", "show a container's header, records and footer",
       command_inspect },
     { "gen", C_GEN, 1, "gen OUT --size SIZE", "write deterministic test data", command_gen },
-    { "keygen", C_KEYGEN, 1, "keygen FILE", "write a new random 32-byte key (mode 0600)",
+    { "keygen", C_KEYGEN, 1, "keygen FILE",
+      "write a new random " CLI_TEXT(KEY_BYTES) "-byte key (mode 0600)",
       command_keygen },
     { "compare", C_COMPARE, 1, "compare IN", "run every backend on IN side by side, one process each",
       command_compare },

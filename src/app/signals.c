@@ -5,6 +5,7 @@
 #include "signals.h"
 #include "job.h"
 #include "output.h"
+#include "xthread.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -105,14 +106,18 @@ void signals_block(void)
 {
     sigset_t set;
     signals_watch_set(&set);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    int err = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (err != 0) /* only for a bad first argument: a bug */
+        xthread_fail("pthread_sigmask", err);
 }
 
 void signals_unblock(void)
 {
     sigset_t set;
     signals_watch_set(&set);
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    int err = pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    if (err != 0)
+        xthread_fail("pthread_sigmask", err);
 }
 
 static void *signals_watch(void *arg)
@@ -129,11 +134,11 @@ static void *signals_watch(void *arg)
                 return NULL;
             continue;
         }
-        pthread_mutex_lock(&watch_lock);
+        xmutex_lock(&watch_lock);
         caught = sig;
         if (watch_job != NULL)
             job_fail(watch_job, 128 + sig, "interrupted by %s", signals_name(sig));
-        pthread_mutex_unlock(&watch_lock);
+        xmutex_unlock(&watch_lock);
         return NULL;
     }
 }
@@ -141,10 +146,10 @@ static void *signals_watch(void *arg)
 int signals_watch_start(void)
 {
     atomic_store(&stopping, false);
-    pthread_mutex_lock(&watch_lock);
+    xmutex_lock(&watch_lock);
     watch_job = NULL;
     caught = 0;
-    pthread_mutex_unlock(&watch_lock);
+    xmutex_unlock(&watch_lock);
     if (pthread_create(&watcher, NULL, signals_watch, NULL) != 0)
         return -1;
     watching = true;
@@ -153,11 +158,11 @@ int signals_watch_start(void)
 
 int signals_watch_attach(struct job *job)
 {
-    pthread_mutex_lock(&watch_lock);
+    xmutex_lock(&watch_lock);
     int sig = caught;
     if (sig == 0)
         watch_job = job;
-    pthread_mutex_unlock(&watch_lock);
+    xmutex_unlock(&watch_lock);
     return sig;
 }
 
@@ -168,12 +173,14 @@ int signals_watch_stop(void)
     atomic_store(&stopping, true);
     /* If the watcher already returned (it handled a signal), this is sent to
      * a thread that is not yet joined, which is allowed and does nothing. */
-    pthread_kill(watcher, SIGNALS_WAKE);
-    pthread_join(watcher, NULL);
+    int err = pthread_kill(watcher, SIGNALS_WAKE);
+    if (err != 0)
+        xthread_fail("pthread_kill", err);
+    xthread_join(watcher);
     watching = false;
-    pthread_mutex_lock(&watch_lock);
+    xmutex_lock(&watch_lock);
     watch_job = NULL;
     int sig = caught;
-    pthread_mutex_unlock(&watch_lock);
+    xmutex_unlock(&watch_lock);
     return sig;
 }

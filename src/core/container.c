@@ -159,7 +159,7 @@ static int container_decode_stages(const uint8_t *in, struct container_header *h
     }
     if (container_check_slots(in, n, why, why_len) != 0)
         return -1;
-    unsigned level = 6;
+    unsigned level = STAGE_DEFAULT_LEVEL; /* unused unless a compress stage sets it */
     for (unsigned i = 0; i < n; i++)
         if (in[H_STAGES + 4 * i] == STAGE_COMPRESS)
             level = get_le16(in + H_STAGES + 4 * i + 2);
@@ -364,7 +364,7 @@ void container_digest_final(const struct container_digest *d, const uint8_t *key
                             uint8_t out[CONTAINER_DIGEST_BYTES])
 {
     crypto_generichash_state st;
-    crypto_generichash_init(&st, key, key ? STAGE_KEY_BYTES : 0, CONTAINER_DIGEST_BYTES);
+    crypto_generichash_init(&st, key, key ? KEY_BYTES : 0, CONTAINER_DIGEST_BYTES);
     for (uint64_t i = 0; i < d->count; i++) {
         uint8_t e[8];
         put_le32(e, d->entry[i].crc);

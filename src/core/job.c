@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "monitor.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -16,7 +17,7 @@
 
 int job_fail(struct job *job, int exit_code, const char *fmt, ...)
 {
-    pthread_mutex_lock(&job->fail_lock);
+    xmutex_lock(&job->fail_lock);
     bool first = !atomic_load(&job->failed);
     if (first) {
         va_list ap;
@@ -26,23 +27,23 @@ int job_fail(struct job *job, int exit_code, const char *fmt, ...)
         job->exit_code = exit_code;
         atomic_store_explicit(&job->failed, true, memory_order_release);
     }
-    pthread_mutex_unlock(&job->fail_lock);
+    xmutex_unlock(&job->fail_lock);
     if (!first)
         return -1;
     /* Hooks run under hook_lock, so job_forget_abort can wait for them to
      * finish before a primitive is destroyed. A hook only takes its own
      * primitive's lock, and no thread holding such a lock calls job_fail, so
      * this cannot deadlock. */
-    pthread_mutex_lock(&job->hook_lock);
+    xmutex_lock(&job->hook_lock);
     for (int i = 0; i < job->hook_count; i++)
         job->hooks[i].fn(job->hooks[i].arg);
-    pthread_mutex_unlock(&job->hook_lock);
+    xmutex_unlock(&job->hook_lock);
     return -1;
 }
 
 void job_on_abort(struct job *job, void (*fn)(void *), void *arg)
 {
-    pthread_mutex_lock(&job->hook_lock);
+    xmutex_lock(&job->hook_lock);
     if (atomic_load(&job->failed)) {
         fn(arg); /* too late to be called by job_fail: do its work now */
     } else if (job->hook_count == JOB_MAX_HOOKS) {
@@ -51,18 +52,18 @@ void job_on_abort(struct job *job, void (*fn)(void *), void *arg)
     } else {
         job->hooks[job->hook_count++] = (struct job_hook){ fn, arg };
     }
-    pthread_mutex_unlock(&job->hook_lock);
+    xmutex_unlock(&job->hook_lock);
 }
 
 void job_forget_abort(struct job *job, void *arg)
 {
-    pthread_mutex_lock(&job->hook_lock);
+    xmutex_lock(&job->hook_lock);
     int kept = 0;
     for (int i = 0; i < job->hook_count; i++)
         if (job->hooks[i].arg != arg)
             job->hooks[kept++] = job->hooks[i];
     job->hook_count = kept;
-    pthread_mutex_unlock(&job->hook_lock);
+    xmutex_unlock(&job->hook_lock);
 }
 
 void job_abort_close_chan(void *chan)
@@ -226,12 +227,8 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
     atomic_init(&job->bytes_read, 0);
     atomic_init(&job->bytes_written, 0);
     inflight_init(&job->inflight);
-    if (pthread_mutex_init(&job->fail_lock, NULL) != 0)
-        return EX_OSERR;
-    if (pthread_mutex_init(&job->hook_lock, NULL) != 0) {
-        pthread_mutex_destroy(&job->fail_lock);
-        return EX_OSERR;
-    }
+    xmutex_init(&job->fail_lock);
+    xmutex_init(&job->hook_lock);
 
     struct container_header h = { .version = CONTAINER_VERSION };
     uint8_t header[CONTAINER_HEADER_BYTES];
@@ -267,8 +264,8 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
 fail:
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
-    pthread_mutex_destroy(&job->hook_lock);
-    pthread_mutex_destroy(&job->fail_lock);
+    xmutex_destroy(&job->hook_lock);
+    xmutex_destroy(&job->fail_lock);
     return rc;
 }
 
@@ -286,8 +283,8 @@ void job_close(struct job *job)
     tokens_destroy(&job->cpu_tokens);
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
-    pthread_mutex_destroy(&job->hook_lock);
-    pthread_mutex_destroy(&job->fail_lock);
+    xmutex_destroy(&job->hook_lock);
+    xmutex_destroy(&job->fail_lock);
 }
 
 /* Write the reports of a good run into their temporaries. */

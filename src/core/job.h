@@ -93,6 +93,16 @@ static inline bool job_failed(struct job *job)
     return atomic_load_explicit(&job->failed, memory_order_acquire);
 }
 
+/* Once a backend's threads are gone, every chunk of the run has been written
+ * or freed, but for those a failed run left parked in the reorder window
+ * (job_run frees those). Each backend of the kit asserts this as it returns;
+ * a lab's backend is held to it by the lab's checks, in the lab's words. */
+static inline bool job_chunks_settled(struct job *job)
+{
+    int_fast64_t parked = job->ordered ? (int_fast64_t)job->reorder.parked : 0;
+    return atomic_load(&job->inflight.chunks) == parked;
+}
+
 /* Register fn(arg) to be called once if the job fails (at once, if it has
  * failed already). Safe while other threads run. */
 void job_on_abort(struct job *job, void (*fn)(void *), void *arg);

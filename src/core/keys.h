@@ -1,11 +1,11 @@
 /*
  * keys.h — where the encryption key comes from.
  *
- * Two sources, and no third: a key file of exactly 32 random bytes (made by
- * `pipelab keygen`, mode 0600), or a passphrase in PIPELAB_PASSPHRASE stretched
- * by Argon2id with a random salt that the container header records. There is no
- * default key and no all-zero key anywhere: encrypting without a key is an
- * error.
+ * Two sources, and no third: a key file of exactly KEY_BYTES (32) random
+ * bytes (made by `pipelab keygen`, mode 0600), or a passphrase in
+ * PIPELAB_PASSPHRASE stretched by Argon2id with a random salt that the
+ * container header records. There is no default key and no all-zero key
+ * anywhere: encrypting without a key is an error.
  */
 #ifndef PIPELAB_KEYS_H
 #define PIPELAB_KEYS_H
@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The one key size: the key file, the Argon2id output and the encrypt
+ * stage's key (stages.c checks it against libsodium's). */
 #define KEY_BYTES 32
 #define KEY_SALT_BYTES 16
 #define KEY_PASSPHRASE_ENV "PIPELAB_PASSPHRASE"

@@ -3,6 +3,7 @@
  */
 #include "metrics.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,8 +14,7 @@ struct metrics *metrics_new(const char *backend, unsigned workers)
 {
     struct metrics *m = xcalloc(1, sizeof *m);
     m->backend = backend;
-    if (pthread_mutex_init(&m->live_lock, NULL) != 0)
-        die_oom(); /* only fails for lack of resources */
+    xmutex_init(&m->live_lock);
     hist_init(&m->cpu_token_wait);
     hist_init(&m->semaphore_wait);
     hist_init(&m->lock_wait);
@@ -30,7 +30,7 @@ void metrics_free(struct metrics *m)
 {
     if (m == NULL)
         return;
-    pthread_mutex_destroy(&m->live_lock);
+    xmutex_destroy(&m->live_lock);
     free(m->worker);
     free(m);
 }
@@ -54,25 +54,25 @@ void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct cha
     q->capacity = chan_capacity(ch);
     if (m->enabled)
         chan_set_wait_observer(ch, metrics_queue_wait, q);
-    pthread_mutex_lock(&m->live_lock);
+    xmutex_lock(&m->live_lock);
     q->live = ch;
-    pthread_mutex_unlock(&m->live_lock);
+    xmutex_unlock(&m->live_lock);
 }
 
 void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct chan *ch)
 {
-    pthread_mutex_lock(&m->live_lock);
+    xmutex_lock(&m->live_lock);
     q->live = NULL;
-    pthread_mutex_unlock(&m->live_lock);
+    xmutex_unlock(&m->live_lock);
     chan_stats(ch, &q->stats);
     q->depth_at_end = chan_len(ch);
 }
 
 size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q)
 {
-    pthread_mutex_lock(&m->live_lock);
+    xmutex_lock(&m->live_lock);
     size_t depth = q->live != NULL ? chan_len(q->live) : 0;
-    pthread_mutex_unlock(&m->live_lock);
+    xmutex_unlock(&m->live_lock);
     return depth;
 }
 
@@ -107,72 +107,59 @@ static double queue_mean_depth(const struct metrics_queue *q)
     return q->stats.elapsed_ns ? (double)q->stats.depth_area_ns / (double)q->stats.elapsed_ns : 0.0;
 }
 
-/* One named figure, printed by each format in its own way. */
+/* One named figure, printed by each format in its own way. A name is made
+ * where its value is added ("cpu_queue" + "wait_p99"), so the two cannot
+ * drift apart. */
 struct figure {
-    const char *name;
+    char name[48];
     const char *unit;
     double value;
 };
 
 #define FIGURES_MAX 128
 
+/* Add the figure group_name (or just name, with group ""). */
+static int figure_add_in(struct figure *f, int n, const char *group, const char *name,
+                         const char *unit, double v)
+{
+    if (n >= FIGURES_MAX)
+        return n;
+    snprintf(f[n].name, sizeof f[n].name, "%s%s%s", group, group[0] ? "_" : "", name);
+    f[n].unit = unit;
+    f[n].value = v;
+    return n + 1;
+}
+
 static int figure_add(struct figure *f, int n, const char *name, const char *unit, double v)
 {
-    if (n < FIGURES_MAX)
-        f[n++] = (struct figure){ name, unit, v };
-    return n;
+    return figure_add_in(f, n, "", name, unit, v);
 }
 
-static int figures_hist(struct figure *f, int n, const char *const names[5],
-                        const struct histogram *h)
+/* group_p50, group_p90, group_p99, group_max, group_total. */
+static int figures_hist(struct figure *f, int n, const char *group, const struct histogram *h)
 {
-    n = figure_add(f, n, names[0], "ms", ms(hist_percentile(h, 0.50)));
-    n = figure_add(f, n, names[1], "ms", ms(hist_percentile(h, 0.90)));
-    n = figure_add(f, n, names[2], "ms", ms(hist_percentile(h, 0.99)));
-    n = figure_add(f, n, names[3], "ms", ms(hist_max(h)));
-    n = figure_add(f, n, names[4], "ms", ms(hist_sum(h)));
+    n = figure_add_in(f, n, group, "p50", "ms", ms(hist_percentile(h, 0.50)));
+    n = figure_add_in(f, n, group, "p90", "ms", ms(hist_percentile(h, 0.90)));
+    n = figure_add_in(f, n, group, "p99", "ms", ms(hist_percentile(h, 0.99)));
+    n = figure_add_in(f, n, group, "max", "ms", ms(hist_max(h)));
+    n = figure_add_in(f, n, group, "total", "ms", ms(hist_sum(h)));
     return n;
 }
 
-static int figures_queue(struct figure *f, int n, const char *const names[12],
+static int figures_queue(struct figure *f, int n, const char *group,
                          const struct metrics_queue *q)
 {
-    n = figure_add(f, n, names[0], "items", (double)q->capacity);
-    n = figure_add(f, n, names[11], "items", (double)q->depth_at_end);
-    n = figure_add(f, n, names[1], "items", (double)q->stats.depth_max);
-    n = figure_add(f, n, names[2], "items", queue_mean_depth(q));
-    n = figure_add(f, n, names[3], "ms", ms(q->stats.send_blocked_ns));
-    n = figure_add(f, n, names[4], "ms", ms(q->stats.recv_starved_ns));
-    n = figure_add(f, n, names[5], "ms", hist_mean(&q->wait) / 1e6);
-    return figures_hist(f, n, names + 6, &q->wait);
+    char wait[32];
+    n = figure_add_in(f, n, group, "capacity", "items", (double)q->capacity);
+    n = figure_add_in(f, n, group, "depth", "items", (double)q->depth_at_end);
+    n = figure_add_in(f, n, group, "depth_max", "items", (double)q->stats.depth_max);
+    n = figure_add_in(f, n, group, "depth_mean", "items", queue_mean_depth(q));
+    n = figure_add_in(f, n, group, "send_blocked", "ms", ms(q->stats.send_blocked_ns));
+    n = figure_add_in(f, n, group, "recv_starved", "ms", ms(q->stats.recv_starved_ns));
+    n = figure_add_in(f, n, group, "wait_mean", "ms", hist_mean(&q->wait) / 1e6);
+    snprintf(wait, sizeof wait, "%s_wait", group);
+    return figures_hist(f, n, wait, &q->wait);
 }
-
-static const char *const cpu_queue_names[] = {
-    "cpu_queue_capacity", "cpu_queue_depth_max", "cpu_queue_depth_mean",
-    "cpu_queue_send_blocked", "cpu_queue_recv_starved", "cpu_queue_wait_mean",
-    "cpu_queue_wait_p50", "cpu_queue_wait_p90", "cpu_queue_wait_p99", "cpu_queue_wait_max",
-    "cpu_queue_wait_total", "cpu_queue_depth",
-};
-static const char *const writer_queue_names[] = {
-    "writer_queue_capacity", "writer_queue_depth_max", "writer_queue_depth_mean",
-    "writer_queue_send_blocked", "writer_queue_recv_starved", "writer_queue_wait_mean",
-    "writer_queue_wait_p50", "writer_queue_wait_p90", "writer_queue_wait_p99",
-    "writer_queue_wait_max", "writer_queue_wait_total", "writer_queue_depth",
-};
-static const char *const token_names[] = {
-    "cpu_token_wait_p50", "cpu_token_wait_p90", "cpu_token_wait_p99", "cpu_token_wait_max",
-    "cpu_token_wait_total",
-};
-static const char *const sem_names[] = {
-    "semaphore_wait_p50", "semaphore_wait_p90", "semaphore_wait_p99", "semaphore_wait_max",
-    "semaphore_wait_total",
-};
-static const char *const lock_wait_names[] = {
-    "lock_wait_p50", "lock_wait_p90", "lock_wait_p99", "lock_wait_max", "lock_wait_total",
-};
-static const char *const lock_hold_names[] = {
-    "lock_hold_p50", "lock_hold_p90", "lock_hold_p99", "lock_hold_max", "lock_hold_total",
-};
 
 static double metrics_busy_ms(const struct metrics *m)
 {
@@ -194,12 +181,12 @@ static int metrics_figures(const struct metrics *m, struct figure *f)
     n = figure_add(f, n, "peak_rss", "KiB", (double)m->peak_rss_kb);
     n = figure_add(f, n, "peak_chunks_in_flight", "chunks", (double)m->peak_chunks);
     n = figure_add(f, n, "peak_bytes_in_flight", "B", (double)m->peak_bytes);
-    n = figures_queue(f, n, cpu_queue_names, &m->cpu_queue);
-    n = figures_queue(f, n, writer_queue_names, &m->writer_queue);
-    n = figures_hist(f, n, token_names, &m->cpu_token_wait);
-    n = figures_hist(f, n, sem_names, &m->semaphore_wait);
-    n = figures_hist(f, n, lock_wait_names, &m->lock_wait);
-    n = figures_hist(f, n, lock_hold_names, &m->lock_hold);
+    n = figures_queue(f, n, "cpu_queue", &m->cpu_queue);
+    n = figures_queue(f, n, "writer_queue", &m->writer_queue);
+    n = figures_hist(f, n, "cpu_token_wait", &m->cpu_token_wait);
+    n = figures_hist(f, n, "semaphore_wait", &m->semaphore_wait);
+    n = figures_hist(f, n, "lock_wait", &m->lock_wait);
+    n = figures_hist(f, n, "lock_hold", &m->lock_hold);
     n = figure_add(f, n, "workers", "", (double)m->workers);
     n = figure_add(f, n, "worker_busy_total", "ms", metrics_busy_ms(m));
     return n;

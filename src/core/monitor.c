@@ -4,8 +4,8 @@
 #include "monitor.h"
 #include "job.h"
 #include "util.h"
+#include "xthread.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +68,7 @@ static void *monitor_thread(void *arg)
     struct monitor *mon = arg;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
-    pthread_mutex_lock(&mon->lock);
+    xmutex_lock(&mon->lock);
     for (unsigned tick = 0; !mon->stop; tick++) {
         uint64_t now = now_ns();
         if (mon->timeline)
@@ -81,11 +81,10 @@ static void *monitor_thread(void *arg)
             deadline.tv_sec++;
             deadline.tv_nsec -= 1000000000L;
         }
-        while (!mon->stop &&
-               pthread_cond_timedwait(&mon->wake, &mon->lock, &deadline) != ETIMEDOUT)
+        while (!mon->stop && !xcond_timedwait(&mon->wake, &mon->lock, &deadline))
             ;
     }
-    pthread_mutex_unlock(&mon->lock);
+    xmutex_unlock(&mon->lock);
     if (mon->timeline)
         monitor_timeline_row(mon, now_ns()); /* the state at the very end */
     if (mon->progress)
@@ -93,23 +92,25 @@ static void *monitor_thread(void *arg)
     return NULL;
 }
 
-static int monitor_init_sync(struct monitor *mon)
+/* Each call fails only for lack of resources or by a bug: the end of the
+ * program either way (xthread.h). */
+static void monitor_init_sync(struct monitor *mon)
 {
     pthread_condattr_t attr;
-    if (pthread_condattr_init(&attr) != 0)
-        return -1;
+    int err = pthread_condattr_init(&attr);
+    if (err != 0)
+        xthread_fail("pthread_condattr_init", err);
     /* Deadlines on the monotonic clock: a clock change cannot stall us. */
-    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&mon->wake, &attr);
-    pthread_condattr_destroy(&attr);
-    if (rc != 0)
-        return -1;
-    if (pthread_mutex_init(&mon->lock, NULL) != 0) {
-        pthread_cond_destroy(&mon->wake);
-        return -1;
-    }
-    return 0;
+    err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (err != 0)
+        xthread_fail("pthread_condattr_setclock", err);
+    err = pthread_cond_init(&mon->wake, &attr);
+    if (err != 0)
+        xthread_fail("pthread_cond_init", err);
+    err = pthread_condattr_destroy(&attr);
+    if (err != 0)
+        xthread_fail("pthread_condattr_destroy", err);
+    xmutex_init(&mon->lock);
 }
 
 int monitor_start(struct monitor *mon, struct job *job)
@@ -127,8 +128,10 @@ int monitor_start(struct monitor *mon, struct job *job)
         fprintf(mon->timeline, "time_s,rss_kib,chunks_in_flight,bytes_in_flight,"
                 "cpu_queue_depth,writer_queue_depth,bytes_read,bytes_written\n");
     }
-    if (monitor_init_sync(mon) != 0 ||
-        pthread_create(&mon->thread, NULL, monitor_thread, mon) != 0) {
+    monitor_init_sync(mon);
+    if (pthread_create(&mon->thread, NULL, monitor_thread, mon) != 0) {
+        xcond_destroy(&mon->wake);
+        xmutex_destroy(&mon->lock);
         warnx_msg("cannot start the monitor thread");
         return EX_OSERR;
     }
@@ -140,12 +143,12 @@ void monitor_stop(struct monitor *mon)
 {
     if (!mon->running)
         return;
-    pthread_mutex_lock(&mon->lock);
+    xmutex_lock(&mon->lock);
     mon->stop = true;
-    pthread_cond_signal(&mon->wake);
-    pthread_mutex_unlock(&mon->lock);
-    pthread_join(mon->thread, NULL);
-    pthread_cond_destroy(&mon->wake);
-    pthread_mutex_destroy(&mon->lock);
+    xcond_signal(&mon->wake);
+    xmutex_unlock(&mon->lock);
+    xthread_join(mon->thread);
+    xcond_destroy(&mon->wake);
+    xmutex_destroy(&mon->lock);
     mon->running = false;
 }

@@ -10,7 +10,7 @@ void options_defaults(struct options *o)
 {
     memset(o, 0, sizeof *o);
     o->stages = "compress,encrypt";
-    o->level = 6;
+    o->level = STAGE_DEFAULT_LEVEL;
     o->chunk_size = 1u << 20;
     o->format = WRITER_CONTAINER;
     o->backend = "bounded";

@@ -3,7 +3,9 @@
  */
 #include "reorder.h"
 #include "util.h"
+#include "xthread.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 int reorder_init(struct reorder *r, uint64_t window)
@@ -13,16 +15,9 @@ int reorder_init(struct reorder *r, uint64_t window)
     r->next = 0;
     r->parked = r->parked_max = 0;
     r->cancelled = false;
-    if (pthread_mutex_init(&r->lock, NULL) != 0)
-        goto fail_mutex;
-    if (pthread_cond_init(&r->advanced, NULL) != 0)
-        goto fail_cond;
+    xmutex_init(&r->lock); /* ends the program if it fails (xthread.h) */
+    xcond_init(&r->advanced);
     return 0;
-fail_cond:
-    pthread_mutex_destroy(&r->lock);
-fail_mutex:
-    free(r->slot);
-    return -1;
 }
 
 void reorder_drop_parked(struct reorder *r)
@@ -38,32 +33,35 @@ void reorder_destroy(struct reorder *r)
 {
     reorder_drop_parked(r);
     free(r->slot);
-    pthread_cond_destroy(&r->advanced);
-    pthread_mutex_destroy(&r->lock);
+    xcond_destroy(&r->advanced);
+    xmutex_destroy(&r->lock);
 }
 
 int reorder_admit(struct reorder *r, uint64_t index)
 {
-    pthread_mutex_lock(&r->lock);
+    xmutex_lock(&r->lock);
     while (index >= r->next + r->window && !r->cancelled)
-        pthread_cond_wait(&r->advanced, &r->lock);
+        xcond_wait(&r->advanced, &r->lock);
     int rc = r->cancelled ? -1 : 0;
-    pthread_mutex_unlock(&r->lock);
+    xmutex_unlock(&r->lock);
     return rc;
 }
 
 void reorder_put(struct reorder *r, struct chunk *c)
 {
-    pthread_mutex_lock(&r->lock);
+    xmutex_lock(&r->lock);
+    /* Admitted indices are all in [next, next + window): no two share a slot,
+     * so the slot is empty. A chunk here would be lost, or sent twice. */
+    assert(r->slot[c->index % r->window] == NULL);
     r->slot[c->index % r->window] = c;
     if (++r->parked > r->parked_max)
         r->parked_max = r->parked;
-    pthread_mutex_unlock(&r->lock);
+    xmutex_unlock(&r->lock);
 }
 
 struct chunk *reorder_take(struct reorder *r)
 {
-    pthread_mutex_lock(&r->lock);
+    xmutex_lock(&r->lock);
     struct chunk **s = &r->slot[r->next % r->window];
     struct chunk *c = *s;
     if (c != NULL) {
@@ -71,16 +69,16 @@ struct chunk *reorder_take(struct reorder *r)
         r->next++;
         r->parked--;
         /* The window moved: a reader waiting to admit may go on. */
-        pthread_cond_broadcast(&r->advanced);
+        xcond_broadcast(&r->advanced);
     }
-    pthread_mutex_unlock(&r->lock);
+    xmutex_unlock(&r->lock);
     return c;
 }
 
 void reorder_cancel(struct reorder *r)
 {
-    pthread_mutex_lock(&r->lock);
+    xmutex_lock(&r->lock);
     r->cancelled = true;
-    pthread_cond_broadcast(&r->advanced);
-    pthread_mutex_unlock(&r->lock);
+    xcond_broadcast(&r->advanced);
+    xmutex_unlock(&r->lock);
 }

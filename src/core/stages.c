@@ -10,6 +10,7 @@
 #include "stages.h"
 #include "bytes.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -19,6 +20,8 @@
 
 #define TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES   /* 16 */
 #define HASH_BYTES crypto_generichash_BYTES                    /* 32 */
+_Static_assert(KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+               "KEY_BYTES must be the size of the encrypt stage's key");
 
 struct stage_runner {
     struct stage_list list;
@@ -198,7 +201,7 @@ struct stage_runner *stage_runner_new(const struct stage_list *list,
     r->keys = keys;
     r->gzip = gzip;
     if (stage_list_has(list, STAGE_COMPRESS)) {
-        int level = 6;
+        int level = STAGE_DEFAULT_LEVEL;
         for (int i = 0; i < list->count; i++)
             if (list->item[i].kind == STAGE_COMPRESS)
                 level = (int)list->item[i].param;
@@ -387,7 +390,7 @@ static void spin_calibrate(void)
 
 static void stage_spin(unsigned ms_per_mib, const struct chunk *c)
 {
-    pthread_once(&spin_once, spin_calibrate);
+    xthread_once(&spin_once, spin_calibrate);
     /* In floating point: rounds/ms x ms/MiB x bytes would overflow 64 bits
      * for a long cost on a large chunk. */
     double mib = (double)c->len / (1 << 20);

@@ -20,6 +20,7 @@
 #define PIPELAB_STAGES_H
 
 #include "chunk.h"
+#include "keys.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,14 +43,13 @@ struct stage_list {
 };
 
 /* Per-file secrets and identity that the encrypt stage binds every chunk to. */
-#define STAGE_KEY_BYTES 32
 #define STAGE_NONCE_PREFIX_BYTES 16
 #define STAGE_HEADER_HASH_BYTES 32
 struct stage_keys {
-    uint8_t key[STAGE_KEY_BYTES];
+    uint8_t key[KEY_BYTES];
     uint8_t nonce_prefix[STAGE_NONCE_PREFIX_BYTES];  /* random, per file */
     uint8_t header_hash[STAGE_HEADER_HASH_BYTES];    /* BLAKE2b of the file header */
-    uint8_t digest_key[STAGE_KEY_BYTES];             /* keys the plaintext digest */
+    uint8_t digest_key[KEY_BYTES];             /* keys the plaintext digest */
 };
 
 /* Parse "compress,encrypt" or "checksum,compress,spin:20,encrypt". level is

@@ -23,10 +23,20 @@ static inline void put_le32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* Spelled out rather than a loop: written so, the compiler merges the eight
+ * byte stores into one on a little-endian machine (gen.c writes its random
+ * data with this: as a loop, `pipelab gen --kind random` took 3 to 4 times
+ * the CPU time). */
 static inline void put_le64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    p[4] = (uint8_t)(v >> 32);
+    p[5] = (uint8_t)(v >> 40);
+    p[6] = (uint8_t)(v >> 48);
+    p[7] = (uint8_t)(v >> 56);
 }
 
 static inline uint16_t get_le16(const uint8_t *p)

@@ -64,12 +64,13 @@
  */
 #include "chan.h"
 #include "util.h"
+#include "xthread.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 /* How many times a thread yields and looks again before it sleeps (2 above). */
 #define CHAN_SPIN_TRIES 8
@@ -110,13 +111,6 @@ struct chan {
     uint64_t depth_changed_ns; /* when len last changed, for depth_area_ns */
     struct chan_stats st;      /* the counters; elapsed_ns is filled by chan_stats */
 };
-
-static uint64_t chan_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int chan_full(const struct chan *ch)
 {
@@ -198,7 +192,7 @@ static void chan_push(struct chan *ch, void *item, uint64_t now)
         ch->st.depth_max = ch->len;
     ch->st.sent++;
     if (ch->receivers_waiting > 0)
-        pthread_cond_signal(&ch->not_empty);
+        xcond_signal(&ch->not_empty);
 }
 
 /* Take the oldest item (there is one), count it, and wake one sender.
@@ -211,7 +205,7 @@ static uint64_t chan_pop(struct chan *ch, void **item, uint64_t now)
     ch->st.received++;
     ch->st.wait_total_ns += now - enq_ns;
     if (ch->senders_waiting > 0)
-        pthread_cond_signal(&ch->not_full);
+        xcond_signal(&ch->not_full);
     return now - enq_ns;
 }
 
@@ -232,9 +226,9 @@ static int chan_item_or_closed(const struct chan *ch)
 static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
 {
     for (int i = 0; i < CHAN_SPIN_TRIES && !ready(ch); i++) {
-        pthread_mutex_unlock(&ch->mu);
+        xmutex_unlock(&ch->mu);
         sched_yield();
-        pthread_mutex_lock(&ch->mu);
+        xmutex_lock(&ch->mu);
     }
 }
 
@@ -242,15 +236,15 @@ static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
  * backpressure: add it to send_blocked_ns. Returns the time now. */
 static uint64_t chan_wait_room(struct chan *ch)
 {
-    uint64_t start = chan_now_ns();
+    uint64_t start = now_ns();
     if (!chan_full(ch) || ch->closed)
         return start;
     chan_spin(ch, chan_room_or_closed);
     ch->senders_waiting++;
     while (chan_full(ch) && !ch->closed)
-        pthread_cond_wait(&ch->not_full, &ch->mu);
+        xcond_wait(&ch->not_full, &ch->mu);
     ch->senders_waiting--;
-    uint64_t now = chan_now_ns();
+    uint64_t now = now_ns();
     ch->st.send_blocked_ns += now - start;
     return now;
 }
@@ -259,15 +253,15 @@ static uint64_t chan_wait_room(struct chan *ch)
  * is starvation: add it to recv_starved_ns. Returns the time now. */
 static uint64_t chan_wait_item(struct chan *ch)
 {
-    uint64_t start = chan_now_ns();
+    uint64_t start = now_ns();
     if (ch->len > 0 || ch->closed)
         return start;
     chan_spin(ch, chan_item_or_closed);
     ch->receivers_waiting++;
     while (ch->len == 0 && !ch->closed)
-        pthread_cond_wait(&ch->not_empty, &ch->mu);
+        xcond_wait(&ch->not_empty, &ch->mu);
     ch->receivers_waiting--;
-    uint64_t now = chan_now_ns();
+    uint64_t now = now_ns();
     ch->st.recv_starved_ns += now - start;
     return now;
 }
@@ -278,7 +272,7 @@ static void chan_unlock_report(struct chan *ch, uint64_t wait_ns)
 {
     chan_wait_fn fn = ch->on_wait;
     void *arg = ch->on_wait_arg;
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
     if (fn != NULL)
         fn(arg, wait_ns);
 }
@@ -292,95 +286,88 @@ struct chan *chan_new(size_t capacity, void (*free_item)(void *))
         return NULL;
     if (capacity != CHAN_UNBOUNDED) {
         ch->ring = calloc(capacity, sizeof *ch->ring);
-        if (ch->ring == NULL)
-            goto fail_ring;
+        if (ch->ring == NULL) {
+            free(ch);
+            return NULL;
+        }
     }
-    /* Each init can fail (no memory, no resources); undo what came before. */
-    if (pthread_mutex_init(&ch->mu, NULL) != 0)
-        goto fail_ring;
-    if (pthread_cond_init(&ch->not_empty, NULL) != 0)
-        goto fail_mutex;
-    if (pthread_cond_init(&ch->not_full, NULL) != 0)
-        goto fail_not_empty;
+    /* These fail only for lack of resources, which ends the program as
+     * running out of memory does (xthread.h). */
+    xmutex_init(&ch->mu);
+    xcond_init(&ch->not_empty);
+    xcond_init(&ch->not_full);
 
     ch->cap = capacity;
     ch->free_item = free_item;
-    ch->created_ns = chan_now_ns();
+    ch->created_ns = now_ns();
     ch->depth_changed_ns = ch->created_ns;
     return ch;
-
-fail_not_empty:
-    pthread_cond_destroy(&ch->not_empty);
-fail_mutex:
-    pthread_mutex_destroy(&ch->mu);
-fail_ring:
-    free(ch->ring);
-    free(ch);
-    return NULL;
 }
 
 /* Destroying a channel that another thread is still using is a bug in the
- * caller; by then every sender and receiver must be finished. */
+ * caller; by then every sender and receiver must be finished. Items may be
+ * left inside (a failed run stops early): they are freed here. */
 void chan_destroy(struct chan *ch)
 {
     if (ch == NULL)
         return;
+    assert(ch->senders_waiting == 0 && ch->receivers_waiting == 0);
     while (ch->len > 0) {
         uint64_t enq_ns;
         void *item = chan_take(ch, &enq_ns);
         if (ch->free_item != NULL)
             ch->free_item(item);
     }
-    pthread_cond_destroy(&ch->not_full);
-    pthread_cond_destroy(&ch->not_empty);
-    pthread_mutex_destroy(&ch->mu);
+    xcond_destroy(&ch->not_full);
+    xcond_destroy(&ch->not_empty);
+    xmutex_destroy(&ch->mu);
     free(ch->ring);
     free(ch);
 }
 
 void chan_set_wait_observer(struct chan *ch, chan_wait_fn fn, void *arg)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     ch->on_wait = fn;
     ch->on_wait_arg = arg;
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
 }
 
 enum chan_status chan_send(struct chan *ch, void *item)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     uint64_t now = chan_wait_room(ch);
     if (ch->closed) {
-        pthread_mutex_unlock(&ch->mu);
+        xmutex_unlock(&ch->mu);
         return CHAN_CLOSED; /* the item is still the caller's */
     }
     chan_push(ch, item, now);
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
     return CHAN_OK;
 }
 
 enum chan_status chan_try_send(struct chan *ch, void *item)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     enum chan_status st = CHAN_OK;
     if (ch->closed)
         st = CHAN_CLOSED;
     else if (chan_full(ch))
         st = CHAN_WOULD_BLOCK;
     else
-        chan_push(ch, item, chan_now_ns());
-    pthread_mutex_unlock(&ch->mu);
+        chan_push(ch, item, now_ns());
+    xmutex_unlock(&ch->mu);
     return st;
 }
 
 /* On CHAN_CLOSED (and CHAN_WOULD_BLOCK below) *item is set to NULL. */
 enum chan_status chan_recv(struct chan *ch, void **item)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     uint64_t now = chan_wait_item(ch);
     if (ch->len == 0) {
         /* Woken with nothing queued: the channel is closed and drained. */
-        pthread_mutex_unlock(&ch->mu);
+        xmutex_unlock(&ch->mu);
         *item = NULL;
         return CHAN_CLOSED;
     }
@@ -391,37 +378,37 @@ enum chan_status chan_recv(struct chan *ch, void **item)
 
 enum chan_status chan_try_recv(struct chan *ch, void **item)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     if (ch->len == 0) {
         enum chan_status st = ch->closed ? CHAN_CLOSED : CHAN_WOULD_BLOCK;
-        pthread_mutex_unlock(&ch->mu);
+        xmutex_unlock(&ch->mu);
         *item = NULL;
         return st;
     }
-    uint64_t wait_ns = chan_pop(ch, item, chan_now_ns());
+    uint64_t wait_ns = chan_pop(ch, item, now_ns());
     chan_unlock_report(ch, wait_ns);
     return CHAN_OK;
 }
 
 int chan_close(struct chan *ch)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     if (ch->closed) {
-        pthread_mutex_unlock(&ch->mu);
+        xmutex_unlock(&ch->mu);
         return -1;
     }
     ch->closed = 1;
-    pthread_cond_broadcast(&ch->not_empty);
-    pthread_cond_broadcast(&ch->not_full);
-    pthread_mutex_unlock(&ch->mu);
+    xcond_broadcast(&ch->not_empty);
+    xcond_broadcast(&ch->not_full);
+    xmutex_unlock(&ch->mu);
     return 0;
 }
 
 size_t chan_len(struct chan *ch)
 {
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     size_t n = ch->len;
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
     return n;
 }
 
@@ -433,10 +420,10 @@ size_t chan_capacity(const struct chan *ch)
 
 void chan_stats(struct chan *ch, struct chan_stats *out)
 {
-    pthread_mutex_lock(&ch->mu);
-    uint64_t now = chan_now_ns();
+    xmutex_lock(&ch->mu);
+    uint64_t now = now_ns();
     chan_account_depth(ch, now); /* bring the depth integral up to now */
     *out = ch->st;
     out->elapsed_ns = now - ch->created_ns;
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
 }

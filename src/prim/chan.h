@@ -18,9 +18,10 @@
  * A failed receive sets *item to NULL; try_send on a channel that is both
  * closed and full reports CHAN_CLOSED.
  *
- * Ownership: a channel never owns the items it carries. On a successful send the
- * item belongs to the channel until a receiver takes it; chan_destroy hands any
- * item still inside to the free function given at chan_new.
+ * Ownership: a successful send hands the item to the channel, which holds it
+ * until a receiver takes it; the receiver then owns it. A failed send leaves it
+ * with the sender. The channel never looks inside an item: chan_destroy hands
+ * any item still inside to the free function given at chan_new.
  *
  * Measurement: each channel keeps cheap statistics (see struct chan_stats) that
  * the metrics module reads: depth, queue wait per item, time senders spent

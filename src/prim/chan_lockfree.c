@@ -70,7 +70,9 @@
  */
 #include "chan_lockfree.h"
 #include "util.h"
+#include "xthread.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -232,35 +234,35 @@ static void wake_waiters(struct chan_lockfree *ch, _Atomic unsigned *waiting, pt
 {
     if (atomic_fetch_add_explicit(waiting, 0, memory_order_seq_cst) == 0)
         return;
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     if (atomic_load_explicit(&ch->tail, memory_order_relaxed) & TAIL_CLOSED)
-        pthread_cond_broadcast(cond);
+        xcond_broadcast(cond);
     else
-        pthread_cond_signal(cond);
-    pthread_mutex_unlock(&ch->mu);
+        xcond_signal(cond);
+    xmutex_unlock(&ch->mu);
 }
 
 static enum chan_status park_send(struct chan_lockfree *ch, void *item)
 {
     enum chan_status st;
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     atomic_fetch_add_explicit(&ch->senders_waiting, 1, memory_order_seq_cst);
     while ((st = ring_try_send(ch, item)) == CHAN_WOULD_BLOCK)
-        pthread_cond_wait(&ch->not_full, &ch->mu);
+        xcond_wait(&ch->not_full, &ch->mu);
     atomic_fetch_sub_explicit(&ch->senders_waiting, 1, memory_order_relaxed);
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
     return st;
 }
 
 static enum chan_status park_recv(struct chan_lockfree *ch, void **item, uint64_t *wait_ns)
 {
     enum chan_status st;
-    pthread_mutex_lock(&ch->mu);
+    xmutex_lock(&ch->mu);
     atomic_fetch_add_explicit(&ch->receivers_waiting, 1, memory_order_seq_cst);
     while ((st = ring_try_recv(ch, item, wait_ns)) == CHAN_WOULD_BLOCK)
-        pthread_cond_wait(&ch->not_empty, &ch->mu);
+        xcond_wait(&ch->not_empty, &ch->mu);
     atomic_fetch_sub_explicit(&ch->receivers_waiting, 1, memory_order_relaxed);
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_unlock(&ch->mu);
     return st;
 }
 
@@ -297,30 +299,31 @@ struct chan_lockfree *chan_lockfree_new(size_t capacity, void (*free_item)(void 
         atomic_init(&ch->slots[i].turn, 0); /* round 0, empty */
     atomic_init(&ch->tail, 0);
     atomic_init(&ch->head, 0);
-    if (pthread_mutex_init(&ch->mu, NULL) != 0 || pthread_cond_init(&ch->not_full, NULL) != 0 ||
-        pthread_cond_init(&ch->not_empty, NULL) != 0) {
-        /* Only out of resources; not worth an unwind ladder (see util.h). */
-        die_oom();
-    }
+    xmutex_init(&ch->mu); /* these end the program if they fail (xthread.h) */
+    xcond_init(&ch->not_full);
+    xcond_init(&ch->not_empty);
     ch->cap = capacity;
     ch->free_item = free_item;
     ch->created_ns = now_ns();
     return ch;
 }
 
-/* As in chan.c: by now every sender and receiver must be finished. */
+/* As in chan.c: by now every sender and receiver must be finished, and
+ * leftover items are freed here. */
 void chan_lockfree_destroy(struct chan_lockfree *ch)
 {
     if (ch == NULL)
         return;
+    assert(atomic_load_explicit(&ch->senders_waiting, memory_order_relaxed) == 0 &&
+           atomic_load_explicit(&ch->receivers_waiting, memory_order_relaxed) == 0);
     void *item;
     uint64_t wait_ns;
     while (ring_try_recv(ch, &item, &wait_ns) == CHAN_OK)
         if (ch->free_item != NULL)
             ch->free_item(item);
-    pthread_cond_destroy(&ch->not_empty);
-    pthread_cond_destroy(&ch->not_full);
-    pthread_mutex_destroy(&ch->mu);
+    xcond_destroy(&ch->not_empty);
+    xcond_destroy(&ch->not_full);
+    xmutex_destroy(&ch->mu);
     free(ch->slots);
     free(ch);
 }
@@ -395,10 +398,10 @@ int chan_lockfree_close(struct chan_lockfree *ch)
     /* Everyone parked must look again: senders fail, receivers drain or end.
      * Always broadcast: a waiter checks the ring holding mu, so it either sees
      * the closed bit or is already asleep when the broadcast comes. */
-    pthread_mutex_lock(&ch->mu);
-    pthread_cond_broadcast(&ch->not_full);
-    pthread_cond_broadcast(&ch->not_empty);
-    pthread_mutex_unlock(&ch->mu);
+    xmutex_lock(&ch->mu);
+    xcond_broadcast(&ch->not_full);
+    xcond_broadcast(&ch->not_empty);
+    xmutex_unlock(&ch->mu);
     return 0;
 }
 

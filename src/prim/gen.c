@@ -40,6 +40,7 @@
  * two. That is harmless for test data and keeps the blocks independent.
  */
 #include "gen.h"
+#include "bytes.h"
 #include "output.h"
 #include "util.h"
 
@@ -265,20 +266,6 @@ static void gen_block_zeros(uint8_t *out)
     memset(out, 0, GEN_BLOCK);
 }
 
-/* Store x at p as 8 little-endian bytes, whatever the machine's byte order.
- * (Compilers turn this into a single store on little-endian machines.) */
-static void gen_store_le64(uint8_t *p, uint64_t x)
-{
-    p[0] = (uint8_t)x;
-    p[1] = (uint8_t)(x >> 8);
-    p[2] = (uint8_t)(x >> 16);
-    p[3] = (uint8_t)(x >> 24);
-    p[4] = (uint8_t)(x >> 32);
-    p[5] = (uint8_t)(x >> 40);
-    p[6] = (uint8_t)(x >> 48);
-    p[7] = (uint8_t)(x >> 56);
-}
-
 /* Eight bytes per PRNG step. The PRNG state is copied into a local first:
  * a store through a uint8_t pointer may alias anything, so with the state
  * behind a pointer the compiler would reload and re-store it for every step;
@@ -289,7 +276,7 @@ static void gen_block_random(uint8_t *out, struct gen_rng *rng)
     struct gen_rng r = *rng;
 
     for (size_t i = 0; i < GEN_BLOCK; i += 8)
-        gen_store_le64(out + i, gen_next(&r));
+        put_le64(out + i, gen_next(&r)); /* bytes.h: one store on little-endian machines */
     *rng = r;
 }
 

@@ -5,6 +5,7 @@
 #define _XOPEN_SOURCE 700 /* realpath (POSIX, in its XSI part) */
 #include "output.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@ static int output_track(const char *path)
     int rc = -1;
     if (strlen(path) >= PATH_MAX)
         return -1;
-    pthread_mutex_lock(&open_lock);
+    xmutex_lock(&open_lock);
     for (int i = 0; i < OUTPUT_MAX_OPEN && rc != 0; i++) {
         if (!atomic_load(&open_used[i])) {
             strcpy(open_names[i], path);
@@ -45,20 +46,20 @@ static int output_track(const char *path)
             rc = 0;
         }
     }
-    pthread_mutex_unlock(&open_lock);
+    xmutex_unlock(&open_lock);
     return rc;
 }
 
 static void output_untrack(const char *path)
 {
-    pthread_mutex_lock(&open_lock);
+    xmutex_lock(&open_lock);
     for (int i = 0; i < OUTPUT_MAX_OPEN; i++) {
         if (atomic_load(&open_used[i]) && strcmp(open_names[i], path) == 0) {
             atomic_store_explicit(&open_used[i], false, memory_order_release);
             break;
         }
     }
-    pthread_mutex_unlock(&open_lock);
+    xmutex_unlock(&open_lock);
 }
 
 /* Scratch paths, copied into static storage when registered, so that the
@@ -298,7 +299,7 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
         memset(out, 0, sizeof *out);
         return fd < 0 ? exit_code_for_errno(err, EX_CANTCREAT) : EX_CANTCREAT;
     }
-    pthread_once(&umask_once, output_read_umask);
+    xthread_once(&umask_once, output_read_umask);
     if (fchmod(fd, mode & ~process_umask) != 0 || (out->file = fdopen(fd, "wb")) == NULL) {
         warnx_msg("cannot create %s: %s", output_shown(final_path, out->to_stdout),
                   strerror(errno));

@@ -81,7 +81,9 @@ int output_write_at(struct output *out, unsigned long long offset,
                     const void *data, size_t len);
 
 /* Flush, optionally fsync, close and move into place. Returns 0 or an EX_
- * code after printing why (the temporary is then removed). */
+ * code after printing why (the temporary is then removed). A write that
+ * failed earlier (fprintf to out->file: ferror) makes it fail too, so a
+ * caller that writes with stdio needs no check of its own before this. */
 int output_commit(struct output *out);
 
 /* Commit every opened output of outs (unopened ones, all zero, are skipped)

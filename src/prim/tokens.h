@@ -30,6 +30,8 @@ struct tokens {
     struct histogram *wait;      /* time to get a token; may be NULL */
 };
 
+/* Returns 0: a lock that cannot be made ends the program (xthread.h). The
+ * int stays for the callers, the labs' among them, that check it. */
 int tokens_init(struct tokens *t, unsigned count, struct histogram *wait);
 void tokens_destroy(struct tokens *t);
 
