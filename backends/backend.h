@@ -31,6 +31,7 @@ extern const struct backend backend_serial;
 extern const struct backend backend_mutex;
 extern const struct backend backend_bounded;
 extern const struct backend backend_unbounded;
+extern const struct backend backend_lockfree;
 
 /* NULL-terminated list, in the order they are shown and compared. */
 extern const struct backend *const backend_registry[];
