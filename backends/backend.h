@@ -6,6 +6,17 @@
  * add a backend, write backends/NAME.c defining a `const struct backend` and
  * list it in backends/registry.c. Nothing else changes.
  *
+ * The designs, in the registry's order:
+ *   serial     one thread does everything: the baseline (serial.c);
+ *   mutex      the legacy design: read all, a task per chunk, a semaphore,
+ *              one writer behind a mutex (mutex.c);
+ *   bounded    reader -> channel -> N workers -> channel -> writer, over
+ *              bounded mutex channels: backpressure (bounded.c);
+ *   unbounded  the same over unbounded channels: no backpressure (unbounded.c);
+ *   lockfree   bounded's topology and bound over the lock-free ring: the same
+ *              design with a cheaper handoff (lockfree.c).
+ * The last three share channel_pipeline.c.
+ *
  * The contract of run():
  *   - every chunk the reader produces is delivered exactly once, or the job
  *     fails;
@@ -31,6 +42,7 @@ extern const struct backend backend_serial;
 extern const struct backend backend_mutex;
 extern const struct backend backend_bounded;
 extern const struct backend backend_unbounded;
+extern const struct backend backend_lockfree;
 
 /* NULL-terminated list, in the order they are shown and compared. */
 extern const struct backend *const backend_registry[];

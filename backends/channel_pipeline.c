@@ -1,7 +1,7 @@
 /*
  * channel_pipeline.c — reader, worker pool and writer joined by channels.
  *
- * Who owns a chunk: the reader from pipeline_read until chan_send succeeds;
+ * Who owns a chunk: the reader from pipeline_read until channel_send succeeds;
  * then the channel; then the worker that received it; then the writer_queue;
  * then the writer, whose pipeline_deliver frees it. Whoever holds a chunk when
  * a send fails (the job has failed and the channel is closed) frees it.
@@ -29,16 +29,16 @@
 
 struct channel_pipeline {
     struct job *job;
-    struct chan *cpu_queue;      /* reader -> workers */
-    struct chan *writer_queue;   /* workers -> writer */
+    struct channel *cpu_queue;      /* reader -> workers */
+    struct channel *writer_queue;   /* workers -> writer */
     atomic_uint workers_running;
 };
 
 /* Close a channel we own. Closed already is fine only if the job failed
  * (an abort hook got there first); otherwise it is a bug worth reporting. */
-static void channel_pipeline_close(struct channel_pipeline *p, struct chan *ch)
+static void channel_pipeline_close(struct channel_pipeline *p, struct channel *ch)
 {
-    if (chan_close(ch) != 0 && !job_failed(p->job))
+    if (channel_close(ch) != 0 && !job_failed(p->job))
         job_fail(p->job, EX_SOFTWARE, "internal error: a channel was closed twice");
 }
 
@@ -48,7 +48,7 @@ static void *reader_thread(void *arg)
     struct chunk *c;
     while (pipeline_read(p->job, &c) == 1) {
         /* Blocks while cpu_queue is full: this wait is the backpressure. */
-        if (chan_send(p->cpu_queue, c) != CHAN_OK) {
+        if (channel_send(p->cpu_queue, c) != CHAN_OK) {
             chunk_free(c);
             break;
         }
@@ -62,10 +62,10 @@ static void *worker_thread(void *arg)
     struct worker_slot *slot = arg;
     struct channel_pipeline *p = slot->shared;
     void *item;
-    while (chan_recv(p->cpu_queue, &item) == CHAN_OK) {
+    while (channel_recv(p->cpu_queue, &item) == CHAN_OK) {
         struct chunk *c = item;
         if (pipeline_process(p->job, &slot->w, c) != 0 ||
-            chan_send(p->writer_queue, c) != CHAN_OK)
+            channel_send(p->writer_queue, c) != CHAN_OK)
             chunk_free(c); /* the job failed: drop it and drain the rest */
     }
     /* The last worker out closes the writer's channel (fan-in). */
@@ -78,7 +78,7 @@ static void *writer_thread(void *arg)
 {
     struct channel_pipeline *p = arg;
     void *item;
-    while (chan_recv(p->writer_queue, &item) == CHAN_OK)
+    while (channel_recv(p->writer_queue, &item) == CHAN_OK)
         pipeline_deliver(p->job, item); /* frees it, even after a failure */
     return NULL;
 }
@@ -91,16 +91,16 @@ static void count_out_unstarted(struct channel_pipeline *p, unsigned missing)
         channel_pipeline_close(p, p->writer_queue);
 }
 
-int channel_pipeline_run(struct job *job, size_t capacity)
+int channel_pipeline_run(struct job *job, enum channel_impl impl, size_t capacity)
 {
     struct metrics *m = job->metrics;
     unsigned n = job->opt->workers;
     struct channel_pipeline p = { .job = job };
-    p.cpu_queue = chan_new(capacity, chunk_free_void);
-    p.writer_queue = chan_new(capacity, chunk_free_void);
+    p.cpu_queue = channel_new(impl, capacity, chunk_free_void);
+    p.writer_queue = channel_new(impl, capacity, chunk_free_void);
     if (p.cpu_queue == NULL || p.writer_queue == NULL) {
-        chan_destroy(p.cpu_queue);
-        chan_destroy(p.writer_queue);
+        channel_destroy(p.cpu_queue);
+        channel_destroy(p.writer_queue);
         return job_fail(job, EX_OSERR, "cannot create channels");
     }
     atomic_init(&p.workers_running, n);
@@ -130,8 +130,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     /* A signal may still fail the job: unhook the channels before freeing. */
     job_forget_abort(job, p.cpu_queue);
     job_forget_abort(job, p.writer_queue);
-    chan_destroy(p.cpu_queue);
-    chan_destroy(p.writer_queue);
+    channel_destroy(p.cpu_queue);
+    channel_destroy(p.writer_queue);
     assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }

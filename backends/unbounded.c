@@ -14,7 +14,7 @@
 
 static int unbounded_run(struct job *job)
 {
-    return channel_pipeline_run(job, CHAN_UNBOUNDED);
+    return channel_pipeline_run(job, CHANNEL_MUTEX, CHAN_UNBOUNDED);
 }
 
 const struct backend backend_unbounded = {

@@ -1076,5 +1076,30 @@ else fail "key file 0644: restore works with exactly one warning line" "exit $rc
 if [ $? -eq 0 ] && [ ! -s kw.err ]; then ok "key file 0600: no warning"
 else fail "key file 0600: no warning" "$(first_line kw.err)"; fi
 
+# ============================================================================
+# lockfree: the bounded pipeline over the lock-free ring
+# ============================================================================
+
+if "$P" backends 2>/dev/null | awk '{ print $1 }' | grep -qx lockfree
+then ok "lockfree: pipelab backends lists it"
+else fail "lockfree: pipelab backends lists it" "not in the list"; fi
+roundtrip "lockfree: round trip in arrival order" kind.mixed "$K" --backend lockfree \
+    --workers 2 --channel-depth 1 --chunk-size 4K
+roundtrip "lockfree: round trip --ordered" kind.mixed "$K" --backend lockfree \
+    --workers 4 --channel-depth 2 --chunk-size 4K --ordered
+gzip_check "lockfree: --format gzip" kind.text --chunk-size 4K --backend lockfree --workers 2
+# A failure at chunk 3 with a writer that needs 100 ms a chunk: 100 chunks
+# would take 10 s if nobody stopped, so only a prompt stop ends inside the
+# timeout (exit 124 otherwise). It must exit 70 and leave no output.
+rm -f lf.c
+timeout 5 "$P" process text100k lf.c --key-file k1 --backend lockfree --workers 2 \
+    --chunk-size 1K --fail-at-chunk 3 --writer-delay-us 100000 >/dev/null 2>lf.err
+rc=$?
+why=$(no_output_why lf.c)
+if [ $rc -eq 70 ] && [ -z "$why" ] && grep -q "injected failure at chunk 3" lf.err
+then ok "lockfree: --fail-at-chunk 3 stops a slow run, no output"
+else fail "lockfree: --fail-at-chunk 3 stops a slow run, no output" \
+          "exit $rc (124: still running after 5 s), ${why:-}$(first_line lf.err)"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,13 +3,14 @@
  * result; what differs between them (memory, failure handling) is measured.
  *
  * What must hold (backends/backend.h states the contract):
- *   1. round trip: for serial, mutex, bounded and unbounded, across workers,
+ *   1. round trip: for every backend (serial, mutex, bounded, unbounded,
+ *      lockfree; a test checks that the list is the registry's), across workers,
  *      channel depths and chunk sizes, unordered, --ordered and --format gzip,
  *      the output restores (or gunzips) to the input byte for byte, with
  *      exactly one record per chunk;
  *   2. with --ordered the records sit in the file in index order 0, 1, 2, ...,
  *      even with a tiny reorder window, a slow stage and several workers;
- *   3. memory: bounded never holds more than 2 x depth + workers + 2 chunks
+ *   3. memory: bounded and lockfree never hold more than 2 x depth + workers + 2 chunks
  *      (plus the window when ordered); unbounded grows with the file when the
  *      writer is slow; mutex holds the whole file;
  *   4. failures (an injected fault at the first, a middle or the last chunk, a
@@ -245,9 +246,14 @@ static const char *describe(const struct options *o)
                      __LINE__, #a, a_, #b, b_, describe(o));                     \
     } while (0)
 
-/* The bounded backend's promise (backends/bounded.c): both queues full, one
- * chunk in each worker, one in the reader and one in the writer; plus the
- * reorder window when ordered. */
+/* The bounded backends' promise (backends/bounded.c, backends/lockfree.c):
+ * both queues full, one chunk in each worker, one in the reader and one in the
+ * writer; plus the reorder window when ordered. */
+static bool has_bounded_queues(const struct options *o)
+{
+    return strcmp(o->backend, "bounded") == 0 || strcmp(o->backend, "lockfree") == 0;
+}
+
 static int64_t bounded_limit(const struct options *o)
 {
     int64_t limit = 2 * (int64_t)o->channel_depth + o->workers + 2;
@@ -422,9 +428,9 @@ static struct run expect_round_trip(const struct lab *lab, const struct options 
     EXPECT_EQ(r.rc, 0, o);
     EXPECT_EQ(r.left_after_run, 0, o);
     EXPECT_EQ(r.written, chunks, o);
-    if (strcmp(o->backend, "bounded") == 0 && r.peak > bounded_limit(o))
-        fail_msg("bounded held %lld chunks at once, more than its limit %lld\n    for %s",
-                 (long long)r.peak, (long long)bounded_limit(o), describe(o));
+    if (has_bounded_queues(o) && r.peak > bounded_limit(o))
+        fail_msg("%s held %lld chunks at once, more than its limit %lld\n    for %s",
+                 o->backend, (long long)r.peak, (long long)bounded_limit(o), describe(o));
     if (is_gzip(o)) {
         EXPECT_EQ(gunzip_and_compare(lab->out, lab->in, o), chunks, o);
     } else {
@@ -473,8 +479,25 @@ static void grid(const struct lab *lab, const char *backend, uint64_t chunk_size
     }
 }
 
-static const char *const all_backends[] = { "serial", "mutex", "bounded", "unbounded" };
+static const char *const all_backends[] = { "serial", "mutex", "bounded", "unbounded",
+                                            "lockfree" };
 #define BACKENDS (int)(sizeof all_backends / sizeof all_backends[0])
+
+/* The list above is the registry, in its order: a backend added to
+ * backends/registry.c and forgotten here would escape every test below. */
+static void test_every_backend_is_tested(void **state)
+{
+    (void)state;
+    int n = 0;
+    while (backend_registry[n] != NULL)
+        n++;
+    if (n != BACKENDS)
+        fail_msg("the registry has %d backends, this suite tests %d", n, BACKENDS);
+    for (int b = 0; b < BACKENDS; b++)
+        if (strcmp(backend_registry[b]->name, all_backends[b]) != 0)
+            fail_msg("registry backend %d is %s, this suite's is %s", b,
+                     backend_registry[b]->name, all_backends[b]);
+}
 
 /* Workers 1..8 x depth 1..16 on the 40 KiB patchwork in 1 KiB chunks: 41
  * chunks, so every depth and worker count is exercised with a full queue.
@@ -634,8 +657,8 @@ static void test_ordered_small_window(void **state)
 
 /* ---- 3. chunks in flight ------------------------------------------------- */
 
-/* Bounded with a slow writer and, separately, a slow stage: whatever the
- * speeds, the peak stays within 2 x depth + workers + 2 (+ window). A limit
+/* Bounded and lockfree with a slow writer and, separately, a slow stage:
+ * whatever the speeds, the peak stays within 2 x depth + workers + 2 (+ window). A limit
  * below the chunk count (64) shows it is the design that bounds memory, not
  * the file; the peak above the depth shows the queues really filled up. */
 static void test_bounded_peak_is_bounded(void **state)
@@ -646,11 +669,13 @@ static void test_bounded_peak_is_bounded(void **state)
     lab_open(&lab);
     write_input_of(lab.in, GEN_TEXT, 64 * KiB);
     static const unsigned pairs[][2] = { { 1, 1 }, { 2, 2 }, { 4, 1 }, { 1, 8 }, { 8, 4 }, { 3, 16 } };
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+    static const char *const backends[] = { "bounded", "lockfree" };
+    for (size_t k = 0; k < 2 * sizeof pairs / sizeof pairs[0]; k++) {
+        size_t i = k / 2;
         for (int slow = 0; slow < 2; slow++) {
             for (int ordered = 0; ordered <= 1; ordered++) {
                 struct options o;
-                lab_options(&lab, &o, "bounded", pairs[i][0], pairs[i][1], 1 * KiB);
+                lab_options(&lab, &o, backends[k % 2], pairs[i][0], pairs[i][1], 1 * KiB);
                 o.cpu_tokens = o.workers;
                 o.ordered = ordered;
                 if (slow == 0)
@@ -854,8 +879,8 @@ static void test_cpu_tokens_fewer_than_workers(void **state)
     struct lab lab;
     lab_open(&lab);
     write_patchwork(lab.in);
-    static const char *const backends[] = { "bounded", "mutex", "unbounded" };
-    for (int b = 0; b < 3; b++) {
+    static const char *const backends[] = { "bounded", "mutex", "unbounded", "lockfree" };
+    for (int b = 0; b < 4; b++) {
         struct options o;
         lab_options(&lab, &o, backends[b], 8, 4, 1 * KiB);
         o.cpu_tokens = 2;
@@ -963,8 +988,8 @@ static void test_metrics_counts(void **state)
     uint64_t size = write_patchwork(lab.in);
     uint64_t chunks = chunk_count(size, 1 * KiB);
     static const unsigned pairs[][2] = { { 1, 1 }, { 2, 3 }, { 5, 2 }, { 8, 16 } };
-    static const char *const backends[] = { "bounded", "unbounded" };
-    for (int b = 0; b < 2; b++) {
+    static const char *const backends[] = { "bounded", "unbounded", "lockfree" };
+    for (int b = 0; b < 3; b++) {
         for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
             for (int ordered = 0; ordered <= 1; ordered++) {
                 struct options o;
@@ -1108,6 +1133,7 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_backend_is_tested),
         cmocka_unit_test(test_round_trip_workers_by_depth),
         cmocka_unit_test(test_round_trip_small_chunks),
         cmocka_unit_test(test_round_trip_1m_chunks),

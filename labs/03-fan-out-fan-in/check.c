@@ -28,6 +28,8 @@
 #include "pool.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 /* ---- counting closes (link-time wrapper) ------------------------------- */
@@ -339,6 +341,13 @@ static void real_pipeline_with_your_pool(void **state)
                  backends[b], j.chunks, (long long)j.peak_chunks);
         lab_job_cleanup(&j);
     }
+    /* glue.c hands your pool the teaching channel only: lockfree is refused. */
+    struct lab_job j = { .backend = "lockfree", .workers = 2, .depth = 2, .chunks = 4 };
+    int rc = lab_job_run(&j);
+    LAB_REQUIRE(rc == EX_USAGE && strstr(j.message, "mutex channel") != NULL,
+                "pipelab --backend lockfree in this lab: exit %d (%s), expected %d and a "
+                "message that this lab runs over the mutex channel", rc, j.message, EX_USAGE);
+    lab_job_cleanup(&j);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -10,6 +10,11 @@
  * reader and the writer are the same; the worker loop and the "last worker
  * closes writer_queue" logic are what you wrote in pool.c.
  *
+ * Your pool speaks the teaching channel (struct chan, chan.h), so the
+ * channels here are always CHANNEL_MUTEX and the pool is handed the struct
+ * chan inside each (ch->mutex). --backend lockfree asks for the lock-free
+ * ring, which your pool cannot drive: it is refused with a clear message.
+ *
  * Failures follow the kit's rule: the job's abort hooks close both channels,
  * so nobody stays blocked; whoever holds a chunk when a send fails frees it.
  */
@@ -22,8 +27,8 @@
 
 struct glue {
     struct job *job;
-    struct chan *cpu_queue;      /* reader -> workers */
-    struct chan *writer_queue;   /* workers -> writer */
+    struct channel *cpu_queue;      /* reader -> workers */
+    struct channel *writer_queue;   /* workers -> writer */
     struct worker *workers;      /* one stage runner per pool worker */
 };
 
@@ -32,12 +37,12 @@ static void *reader_thread(void *arg)
     struct glue *g = arg;
     struct chunk *c;
     while (pipeline_read(g->job, &c) == 1) {
-        if (chan_send(g->cpu_queue, c) != CHAN_OK) {
+        if (channel_send(g->cpu_queue, c) != CHAN_OK) {
             chunk_free(c);
             break;
         }
     }
-    chan_close(g->cpu_queue); /* the input has ended: the workers drain and stop */
+    channel_close(g->cpu_queue); /* the input has ended: the workers drain and stop */
     return NULL;
 }
 
@@ -45,7 +50,7 @@ static void *writer_thread(void *arg)
 {
     struct glue *g = arg;
     void *item;
-    while (chan_recv(g->writer_queue, &item) == CHAN_OK)
+    while (channel_recv(g->writer_queue, &item) == CHAN_OK)
         pipeline_deliver(g->job, item); /* frees it, even after a failure */
     return NULL;
 }
@@ -57,15 +62,18 @@ static int glue_work(void *ctx, unsigned worker, void *item)
     return pipeline_process(g->job, &g->workers[worker], item);
 }
 
-int channel_pipeline_run(struct job *job, size_t capacity)
+int channel_pipeline_run(struct job *job, enum channel_impl impl, size_t capacity)
 {
+    if (impl != CHANNEL_MUTEX)
+        return job_fail(job, EX_USAGE, "--backend %s: this lab's pipeline runs over the mutex "
+                        "channel (use bounded or unbounded)", job->backend.name);
     unsigned n = job->opt->workers;
     struct glue g = { .job = job };
-    g.cpu_queue = chan_new(capacity, chunk_free_void);
-    g.writer_queue = chan_new(capacity, chunk_free_void);
+    g.cpu_queue = channel_new(CHANNEL_MUTEX, capacity, chunk_free_void);
+    g.writer_queue = channel_new(CHANNEL_MUTEX, capacity, chunk_free_void);
     if (g.cpu_queue == NULL || g.writer_queue == NULL) {
-        chan_destroy(g.cpu_queue);
-        chan_destroy(g.writer_queue);
+        channel_destroy(g.cpu_queue);
+        channel_destroy(g.writer_queue);
         return job_fail(job, EX_OSERR, "cannot create channels");
     }
     job_on_abort(job, job_abort_close_chan, g.cpu_queue);
@@ -82,7 +90,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     pthread_t reader, writer;
     struct pool pool;
     bool reader_ok = pthread_create(&reader, NULL, reader_thread, &g) == 0;
-    if (pool_start(&pool, n, g.cpu_queue, g.writer_queue, glue_work, chunk_free_void, &g) != 0)
+    if (pool_start(&pool, n, g.cpu_queue->mutex, g.writer_queue->mutex, glue_work,
+                   chunk_free_void, &g) != 0)
         job_fail(job, EX_OSERR, "cannot start the worker threads");
     bool writer_ok = pthread_create(&writer, NULL, writer_thread, &g) == 0;
     if (!reader_ok || !writer_ok)
@@ -102,8 +111,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     /* A signal may still fail the job: unhook the channels before freeing. */
     job_forget_abort(job, g.cpu_queue);
     job_forget_abort(job, g.writer_queue);
-    chan_destroy(g.cpu_queue);
-    chan_destroy(g.writer_queue);
+    channel_destroy(g.cpu_queue);
+    channel_destroy(g.writer_queue);
     free(g.workers);
     return job_failed(job) ? -1 : 0;
 }

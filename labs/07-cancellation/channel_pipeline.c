@@ -6,8 +6,8 @@
  *
  * How it fits. This file stands in for the kit's backends/channel_pipeline.c
  * (it defines channel_pipeline_run and is linked in front of
- * build/libpipelab.a), so in build/labs/07/pipelab --backend bounded and
- * unbounded run it. Try `--fail-at-chunk 5` on it.
+ * build/libpipelab.a), so in build/labs/07/pipelab --backend bounded,
+ * unbounded and lockfree run it. Try `--fail-at-chunk 5` on it.
  *
  * How a run fails. Anyone — a worker whose stage fails, the writer on a full
  * disk, the reader on a read error, the signal watcher on Ctrl-C — calls
@@ -15,7 +15,7 @@
  * job's abort hooks, once. After that:
  *
  *   1. Nobody may wait for a partner that has stopped. Every thread here
- *      waits only inside chan_send and chan_recv, and a closed channel makes
+ *      waits only inside channel_send and channel_recv, and a closed channel makes
  *      both return at once. So the abort hooks close BOTH channels: the
  *      reader blocked in send, the workers blocked in recv or send, the
  *      writer blocked in recv all wake up. (The hooks are registered with
@@ -24,7 +24,7 @@
  *   2. Every chunk has exactly one owner at every moment, and whoever holds a
  *      chunk when it gives up frees it: the reader if its send fails, a
  *      worker if its stage or its send fails. Chunks still inside a channel
- *      belong to the channel: chan_destroy hands them to chunk_free_void.
+ *      belong to the channel: channel_destroy hands them to chunk_free_void.
  *   3. Every thread is joined before channel_pipeline_run returns; then
  *      job_run removes the half-written output (writer_abort).
  *
@@ -48,8 +48,8 @@
 
 struct channel_pipeline {
     struct job *job;
-    struct chan *cpu_queue;      /* reader -> workers */
-    struct chan *writer_queue;   /* workers -> writer */
+    struct channel *cpu_queue;      /* reader -> workers */
+    struct channel *writer_queue;   /* workers -> writer */
     atomic_uint workers_running;
 };
 
@@ -60,13 +60,13 @@ static void *reader_thread(void *arg)
     while (pipeline_read(p->job, &c) == 1) {
         /* Blocks while cpu_queue is full. Fails once it is closed, which
          * happens early only when the job has failed. */
-        if (chan_send(p->cpu_queue, c) != CHAN_OK) {
+        if (channel_send(p->cpu_queue, c) != CHAN_OK) {
             /* TODO(lab 7): the send failed, so the channel did not take the
              * chunk. Who owns it now? */
             break;
         }
     }
-    chan_close(p->cpu_queue); /* a no-op (-1) if an abort hook closed it first */
+    channel_close(p->cpu_queue); /* a no-op (-1) if an abort hook closed it first */
     return NULL;
 }
 
@@ -75,7 +75,7 @@ static void *worker_thread(void *arg)
     struct worker_slot *slot = arg;
     struct channel_pipeline *p = slot->shared;
     void *item;
-    while (chan_recv(p->cpu_queue, &item) == CHAN_OK) {
+    while (channel_recv(p->cpu_queue, &item) == CHAN_OK) {
         struct chunk *c = item;
         /* TODO(lab 7): stopping at the first error looks tidy, but this
          * worker still holds c, and when every worker has stopped, who keeps
@@ -83,11 +83,11 @@ static void *worker_thread(void *arg)
          * fails, c was not taken. */
         if (pipeline_process(p->job, &slot->w, c) != 0)
             break;
-        chan_send(p->writer_queue, c);
+        channel_send(p->writer_queue, c);
     }
     /* The last worker out closes the writer's channel (fan-in). */
     if (atomic_fetch_sub(&p->workers_running, 1) == 1)
-        chan_close(p->writer_queue);
+        channel_close(p->writer_queue);
     return NULL;
 }
 
@@ -95,10 +95,10 @@ static void *writer_thread(void *arg)
 {
     struct channel_pipeline *p = arg;
     void *item;
-    while (chan_recv(p->writer_queue, &item) == CHAN_OK) {
+    while (channel_recv(p->writer_queue, &item) == CHAN_OK) {
         /* TODO(lab 7): the writer stops at the first failure (pipeline_deliver
          * returns -1 once the job has failed, after freeing the chunk). But
-         * the workers may be blocked in chan_send, waiting for room that only
+         * the workers may be blocked in channel_send, waiting for room that only
          * this loop makes: what wakes them? Either keep draining, or make
          * sure a failure wakes them (or both). */
         if (pipeline_deliver(p->job, item) != 0)
@@ -107,23 +107,23 @@ static void *writer_thread(void *arg)
     return NULL;
 }
 
-int channel_pipeline_run(struct job *job, size_t capacity)
+int channel_pipeline_run(struct job *job, enum channel_impl impl, size_t capacity)
 {
     unsigned n = job->opt->workers;
     struct channel_pipeline p = { .job = job };
-    p.cpu_queue = chan_new(capacity, chunk_free_void);
-    p.writer_queue = chan_new(capacity, chunk_free_void);
+    p.cpu_queue = channel_new(impl, capacity, chunk_free_void);
+    p.writer_queue = channel_new(impl, capacity, chunk_free_void);
     if (p.cpu_queue == NULL || p.writer_queue == NULL) {
-        chan_destroy(p.cpu_queue);
-        chan_destroy(p.writer_queue);
+        channel_destroy(p.cpu_queue);
+        channel_destroy(p.writer_queue);
         return job_fail(job, EX_OSERR, "cannot create channels");
     }
     atomic_init(&p.workers_running, n);
     /* The queue figures of --metrics (depth, waits) come from the channels. */
     metrics_queue_attach(job->metrics, &job->metrics->cpu_queue, p.cpu_queue);
     metrics_queue_attach(job->metrics, &job->metrics->writer_queue, p.writer_queue);
-    /* TODO(lab 7): if the job fails, a thread may be blocked in chan_send or
-     * chan_recv waiting for a partner that has stopped. Make job_fail wake
+    /* TODO(lab 7): if the job fails, a thread may be blocked in channel_send or
+     * channel_recv waiting for a partner that has stopped. Make job_fail wake
      * them all: register abort hooks (job_on_abort, job_abort_close_chan,
      * src/job.h) before any thread starts. */
 
@@ -135,7 +135,7 @@ int channel_pipeline_run(struct job *job, size_t capacity)
     unsigned started = worker_pool_start(&workers, job, n, worker_thread, &p);
     /* Workers that never started never count themselves out: do it for them. */
     if (started < n && atomic_fetch_sub(&p.workers_running, n - started) == n - started)
-        chan_close(p.writer_queue);
+        channel_close(p.writer_queue);
     bool writer_started = pthread_create(&writer, NULL, writer_thread, &p) == 0;
     if (!writer_started)
         job_fail(job, EX_OSERR, "cannot start the writer thread");
@@ -151,8 +151,8 @@ int channel_pipeline_run(struct job *job, size_t capacity)
 
     /* TODO(lab 7): a signal may still fail the job after this point: if
      * hooks point at the channels, remove them (job_forget_abort) before the
-     * channels are freed. chan_destroy frees the chunks still inside. */
-    chan_destroy(p.cpu_queue);
-    chan_destroy(p.writer_queue);
+     * channels are freed. channel_destroy frees the chunks still inside. */
+    channel_destroy(p.cpu_queue);
+    channel_destroy(p.writer_queue);
     return job_failed(job) ? -1 : 0;
 }

@@ -21,8 +21,8 @@
  * did LeakSanitizer find no other memory left unfreed?
  *
  * The slow writer (--writer-delay-us) only makes sure that, when the failure
- * comes, both queues are full: the reader waits in chan_send on cpu_queue and
- * the workers wait in chan_send on writer_queue — the hardest moment to stop.
+ * comes, both queues are full: the reader waits in channel_send on cpu_queue and
+ * the workers wait in channel_send on writer_queue — the hardest moment to stop.
  */
 #include "labcheck.h"
 #include "labjob.h"

@@ -45,7 +45,7 @@ struct cli_option {
 
 static const struct cli_option cli_options[] = {
     { "backend", "NAME", T_STRING, F(backend), 0, 0, C_PROCESS,
-      "serial, mutex, bounded (default) or unbounded (see `pipelab backends`)" },
+      "serial, mutex, bounded (default), unbounded or lockfree (see `pipelab backends`)" },
     { "stages", "LIST", T_STRING, F(stages), 0, 0, C_RUNS,
       "processing stages in order (default compress,encrypt); also checksum, spin:MS" },
     { "level", "N", T_UINT, F(level), 1, 9, C_RUNS,
@@ -89,7 +89,7 @@ static const struct cli_option cli_options[] = {
     { "no-progress", NULL, T_NOFLAG, F(progress), 0, 0, C_PROCESS,
       "no progress bar (it is shown only when stderr is a terminal anyway)" },
     { "backends", "LIST", T_STRING, F(backends), 0, 0, C_COMPARE | C_BENCH,
-      "backends to run (default serial,mutex,bounded,unbounded)" },
+      "backends to run (default serial,mutex,bounded,unbounded,lockfree)" },
     { "csv", "FILE", T_STRING, F(csv), 0, 0, C_COMPARE | C_BENCH,
       "also write every run's metrics as CSV rows to FILE" },
     { "input", "FILE", T_STRING, F(in), 0, 0, C_BENCH,

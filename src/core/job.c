@@ -66,11 +66,11 @@ void job_forget_abort(struct job *job, void *arg)
     xmutex_unlock(&job->hook_lock);
 }
 
-void job_abort_close_chan(void *chan)
+void job_abort_close_chan(void *channel)
 {
     /* The producer may have closed it already; a second close is harmless
      * here, where all we want is that nobody stays blocked. */
-    (void)chan_close(chan);
+    (void)channel_close(channel);
 }
 
 static void job_abort_tokens(void *tokens)

@@ -112,7 +112,7 @@ void job_on_abort(struct job *job, void (*fn)(void *), void *arg);
 void job_forget_abort(struct job *job, void *arg);
 
 /* Hooks for the kit's primitives. */
-void job_abort_close_chan(void *chan);
+void job_abort_close_chan(void *channel); /* a struct channel */
 
 /* Check every file a run writes against those it reads and each other, and
  * OUT against --force (output_check_files). Returns 0 or an EX_ code after

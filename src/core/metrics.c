@@ -48,30 +48,30 @@ void metrics_queue_wait(void *queue, uint64_t wait_ns)
     hist_record(&q->wait, wait_ns);
 }
 
-void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct chan *ch)
+void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct channel *ch)
 {
     q->used = true;
-    q->capacity = chan_capacity(ch);
+    q->capacity = channel_capacity(ch);
     if (m->enabled)
-        chan_set_wait_observer(ch, metrics_queue_wait, q);
+        channel_set_wait_observer(ch, metrics_queue_wait, q);
     xmutex_lock(&m->live_lock);
     q->live = ch;
     xmutex_unlock(&m->live_lock);
 }
 
-void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct chan *ch)
+void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct channel *ch)
 {
     xmutex_lock(&m->live_lock);
     q->live = NULL;
     xmutex_unlock(&m->live_lock);
-    chan_stats(ch, &q->stats);
-    q->depth_at_end = chan_len(ch);
+    channel_stats(ch, &q->stats);
+    q->depth_at_end = channel_len(ch);
 }
 
 size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q)
 {
     xmutex_lock(&m->live_lock);
-    size_t depth = q->live != NULL ? chan_len(q->live) : 0;
+    size_t depth = q->live != NULL ? channel_len(q->live) : 0;
     xmutex_unlock(&m->live_lock);
     return depth;
 }

@@ -13,7 +13,7 @@
 #ifndef PIPELAB_METRICS_H
 #define PIPELAB_METRICS_H
 
-#include "chan.h"
+#include "channel.h"
 #include "histogram.h"
 
 #include <pthread.h>
@@ -29,7 +29,7 @@ struct metrics_worker {
 struct metrics_queue {
     bool used;               /* does this backend have the channel at all? */
     size_t capacity;         /* CHAN_UNBOUNDED for unbounded */
-    struct chan *live;       /* the channel while the run lasts, for sampling */
+    struct channel *live;    /* the channel while the run lasts, for sampling */
     struct chan_stats stats; /* snapshot taken when the run ends */
     size_t depth_at_end;
     struct histogram wait;   /* enqueue -> dequeue, per chunk */
@@ -68,10 +68,10 @@ void metrics_set_workers(struct metrics *m, unsigned workers);
 void metrics_queue_wait(void *queue, uint64_t wait_ns);
 
 /* Watch a channel: its waits go to q's histogram. */
-void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct chan *ch);
+void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct channel *ch);
 /* Take the channel's final statistics and stop sampling it (call before
  * destroying it). */
-void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct chan *ch);
+void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct channel *ch);
 
 /* Current length of a queue's channel, or 0 when there is none (sampler). */
 size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q);

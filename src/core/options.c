@@ -20,7 +20,7 @@ void options_defaults(struct options *o)
     o->fail_at_chunk = -1;
     o->metrics = "none";
     o->progress = true;
-    o->backends = "serial,mutex,bounded,unbounded";
+    o->backends = "serial,mutex,bounded,unbounded,lockfree";
     o->workers_list = "1,2,4";
     o->depths = "4";
     o->chunk_sizes = "1M";
