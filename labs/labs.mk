@@ -1,7 +1,7 @@
 # labs/labs.mk — the lab targets, included by the top-level Makefile.
 #
 #   make lab            check the first lab not done yet (N=3: check lab 3)
-#   make labs           every lab with ✓ / ✗ and "k / 8 done"
+#   make labs           every lab with ✓ / ✗ and "k / 9 done"
 #   make hint           the next hint for the current lab (N=3: for lab 3)
 #   make labs-verify    instructors and CI: starters fail, solutions pass
 #   make handout        build/pipelab-handout.tar.gz, without solutions
@@ -40,7 +40,7 @@ LAB_ENV = MAKE="$(MAKE)" RACE="$(RACE)"
 .PHONY: lab labs hint labs-verify handout lab-kit lab-checks lab-pipelab lab-list
 lab: ## check the first lab not done yet (N=3: check lab 3)
 	@$(LAB_ENV) labs/run.sh lab $(N)
-labs: ## every lab with ✓ / ✗ and "k / 8 done"
+labs: ## every lab with ✓ / ✗ and "k / 9 done"
 	@$(LAB_ENV) labs/run.sh labs
 hint: ## the next hint for the current lab (N=3: for lab 3)
 	@$(LAB_ENV) labs/run.sh hint $(N)

@@ -3,7 +3,7 @@
 # `make labs-verify` and `make handout`.
 #
 #   labs/run.sh lab [N]     check lab N (default: the first one not done yet)
-#   labs/run.sh labs        list every lab with ✓ / ✗ and "k / 8 done"
+#   labs/run.sh labs        list every lab with ✓ / ✗ and "k / 9 done"
 #   labs/run.sh hint [N]    show the next hint for lab N (three levels)
 #   labs/run.sh verify      instructors and CI: every starter fails, every
 #                           solution passes (also under a sanitizer)

@@ -1,6 +1,7 @@
 /*
- * chancheck.h — channel checks shared by labs 1 and 2 (both build a chan.c
- * that stands in for the kit's src/prim/chan.c).
+ * chancheck.h — channel checks shared by labs 1, 2 and 9 (1 and 2 build a
+ * chan.c that stands in for the kit's src/prim/chan.c; lab 9 runs them on its
+ * ring through a chan.h adapter).
  *
  * Items are small integers carried in the pointer itself (lab_val / lab_unval):
  * a channel never looks at what it carries, so any pointer value will do.
@@ -42,6 +43,18 @@ struct lab_call {
 };
 struct lab_call *lab_start_send(struct chan *ch, void *item, pthread_t *t);
 struct lab_call *lab_start_recv(struct chan *ch, pthread_t *t);
+
+/* The blocking and closing promises, each on a fresh channel (labs 1 and 9):
+ * a send into a full channel of capacity cap waits for a receiver, then goes
+ * in last; a receive on an empty one waits for the next item; after close,
+ * sends fail and receives drain, then report CHAN_CLOSED, and a second close
+ * returns -1; close wakes every blocked receiver, and every blocked sender
+ * (whose item is not queued). */
+void lab_chan_send_waits(size_t cap);
+void lab_chan_recv_waits(size_t cap);
+void lab_chan_close_drains(void);
+void lab_chan_close_wakes_receivers(void);
+void lab_chan_close_wakes_senders(void);
 
 /* 4 senders x 4 receivers through a channel of capacity cap: every item
  * exactly once, each sender's items in order at each receiver, and close

@@ -109,8 +109,10 @@ int lab_job_run(struct lab_job *j)
     struct options o;
     lab_job_options(j, &o);
     const struct backend *b = backend_find(j->backend);
-    if (b == NULL)
+    if (b == NULL) {
+        snprintf(j->message, sizeof j->message, "this pipelab has no backend named %s", j->backend);
         return j->exit_code = -1;
+    }
 
     struct job job;
     j->exit_code = job_open(&job, &o, backend_for_job(b));

@@ -22,7 +22,7 @@
 
 struct lab_job {
     /* settings */
-    const char *backend;        /* "bounded" (default), "unbounded", "mutex", "serial" */
+    const char *backend;        /* "bounded" (default), "unbounded", "mutex", "serial", "lockfree" */
     unsigned workers;           /* default 2 */
     unsigned depth;             /* --channel-depth, default 2 */
     unsigned chunks;            /* input size in chunks (the last one is shorter); default 32 */

@@ -1,0 +1,465 @@
+/*
+ * chan_lockfree.c — a bounded ring with a turn number per slot. See chan_lockfree.h.
+ *
+ * Lab 9: YOUR ring. This file stands in for the kit's src/prim/chan_lockfree.c
+ * (it defines every function of chan_lockfree.h and is linked in front of
+ * build/libpipelab.a), so the lab's checks and build/labs/09/pipelab
+ * --backend lockfree run on it. Everything is given except the ring itself:
+ * ring_try_send and ring_try_recv, marked TODO(lab 9). Read this comment
+ * first: it is the design you implement.
+ *
+ * The ring (after Dmitry Vyukov's bounded MPMC queue and the "turn" form of it
+ * that works for every capacity, 1 included). Every send and every receive
+ * gets a position: 0, 1, 2, ... Position p lives in slot p % cap and belongs to
+ * round p / cap of that slot. Each slot carries a turn number that says whose
+ * move it is:
+ *
+ *   turn == 2r      the slot is empty and waits for the sender of round r;
+ *   turn == 2r + 1  the slot holds round r's item and waits for its receiver.
+ *
+ * A sender reads `tail` (the next send position), checks that the slot's turn
+ * is 2r, and claims the position by moving tail on with a compare-and-swap:
+ * only one sender can win position p. It writes the item, then sets the turn
+ * to 2r + 1. A receiver does the same with `head` and turn 2r + 1, takes the
+ * item and sets the turn to 2r + 2: the slot is free for the next round.
+ * Nothing is ever locked: a thread that loses a race simply tries the next
+ * position. A sender whose slot still holds the previous round's item (turn
+ * 2r - 1) has found the ring full; a receiver whose slot is not yet filled
+ * while tail == head has found it empty.
+ *
+ * Closing. The lowest bit of tail is the closed flag; the position is tail >> 1.
+ * Close sets the bit with one atomic OR. A sender's compare-and-swap compares
+ * the whole word, so once the bit is set no position can be claimed any more:
+ * every send either claimed its position before the close (and its item will
+ * be delivered) or fails with CHAN_CLOSED. A receiver reports CHAN_CLOSED only
+ * when it sees the bit and no position left between head and tail, so a
+ * closed channel drains first.
+ *
+ * The memory orders, one by one.
+ *   - turn, stored with release after writing the item (sender) or after
+ *     reading it (receiver); loaded with acquire before touching the item. This
+ *     pair is what hands the item over: the sender's writes to the slot happen
+ *     before the receiver's reads, and the receiver's read of the old item
+ *     happens before the next sender overwrites it. It is the only
+ *     synchronisation the data needs.
+ *   - tail and head, loaded and compare-and-swapped relaxed. They only hand out
+ *     positions; a compare-and-swap is atomic at any order, and a stale value
+ *     just fails the turn check or the swap and is read again. The closed bit
+ *     needs no more either: every claim and the OR that closes are read-modify-
+ *     writes of the one word tail, so they are totally ordered, and a receiver
+ *     that reads the bit reads a tail that already counts every claimed position.
+ *   - The sleep/wake handshake uses seq_cst read-modify-writes (below).
+ *
+ * Blocking. A send that finds the ring full, or a receive that finds it
+ * empty, first spins (a pause instruction, doubling each round: the other side
+ * is often a few hundred nanoseconds away), then yields the CPU a few times
+ * (if both threads share one CPU, spinning only burns the time slice the other
+ * needs), then parks on a condition variable. A parked thread has announced
+ * itself in `senders_waiting` or `receivers_waiting`; the other side, after
+ * every successful move, wakes someone only if that count is non-zero. That
+ * check is where a wake-up could be lost: the waiter writes the count then
+ * reads the ring; the other side writes the ring then reads the count. If
+ * each read could miss the other's write, both would conclude "nothing to do"
+ * and the waiter would sleep forever. So both sides touch the count with a
+ * seq_cst read-modify-write (the waiter adds 1, the other side adds 0). All
+ * RMWs of one variable form a single order, and each reads the value the one
+ * before it wrote: if the other side's RMW comes first, the waiter's RMW
+ * synchronises with it and then sees the ring write; if the waiter's comes
+ * first, the other side reads a count of at least 1 and signals. (A pair of
+ * seq_cst fences would do the same; ThreadSanitizer cannot check fences.)
+ * The signal is sent holding the mutex the waiter sleeps with, so it cannot
+ * fall between the waiter's last check and its sleep.
+ *
+ * False sharing. head, tail and the waiting counts each sit on their own cache
+ * line (64 bytes): a sender and a receiver that touched the same line would pass
+ * it back and forth between their cores on every item even though they never
+ * touch the same variable.
+ */
+#include "chan_lockfree.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_LINE 64
+#define TAIL_CLOSED ((uint64_t)1)   /* lowest bit of tail */
+#define SPIN_ROUNDS 6               /* 1 + 2 + ... + 32 pauses */
+#define YIELD_ROUNDS 4
+
+struct chan_lockfree_slot {
+    _Atomic uint64_t turn;     /* 2r: empty for round r; 2r + 1: full */
+    void *item;                /* written and read only by the turn's owner */
+    _Atomic uint64_t enq_ns;   /* when it was sent; atomic so stats may peek */
+};
+
+struct chan_lockfree {
+    alignas(CACHE_LINE) _Atomic uint64_t tail;  /* (next send position << 1) | closed */
+    alignas(CACHE_LINE) _Atomic uint64_t head;  /* next receive position */
+    alignas(CACHE_LINE) _Atomic unsigned senders_waiting;   /* written by receivers */
+    alignas(CACHE_LINE) _Atomic unsigned receivers_waiting; /* written by senders */
+
+    /* The slow path: parked threads sleep here. */
+    alignas(CACHE_LINE) pthread_mutex_t mu;
+    pthread_cond_t not_full;
+    pthread_cond_t not_empty;
+
+    /* Statistics, each a relaxed atomic counter (see chan_lockfree_stats). */
+    _Atomic uint64_t wait_total_ns;
+    _Atomic uint64_t send_blocked_ns;
+    _Atomic uint64_t recv_starved_ns;
+    _Atomic size_t depth_max;
+
+    /* Set in chan_lockfree_new and never changed. */
+    struct chan_lockfree_slot *slots;
+    size_t cap;
+    void (*free_item)(void *);
+    chan_wait_fn on_wait;
+    void *on_wait_arg;
+    uint64_t created_ns;
+};
+
+static void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Wait a little longer each round; false once it is time to park. */
+static bool backoff(unsigned *round)
+{
+    if (*round < SPIN_ROUNDS) {
+        for (unsigned i = 0; i < 1u << *round; i++)
+            cpu_pause();
+    } else if (*round < SPIN_ROUNDS + YIELD_ROUNDS) {
+        sched_yield();
+    } else {
+        return false;
+    }
+    (*round)++;
+    return true;
+}
+
+static void atomic_max(_Atomic size_t *max, size_t v)
+{
+    size_t cur = atomic_load_explicit(max, memory_order_relaxed);
+    while (v > cur &&
+           !atomic_compare_exchange_weak_explicit(max, &cur, v, memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+/* ---- the ring: one attempt, never blocks ------------------------------- */
+
+static enum chan_status ring_try_send(struct chan_lockfree *ch, void *item)
+{
+    /* TODO(lab 9): one attempt to put item into the ring; never wait.
+     *
+     * Return CHAN_OK once the item is in its slot, CHAN_CLOSED if the closed
+     * bit of tail is set, CHAN_WOULD_BLOCK if the ring is full. The blocking
+     * layer below (backoff, park_send) calls this again when it is time to.
+     *
+     * 1. Load tail (relaxed: it only hands out positions). If its lowest bit
+     *    (TAIL_CLOSED) is set, the channel is closed. Else the position is
+     *    pos = tail >> 1, its slot ch->slots[pos % ch->cap], its round
+     *    pos / ch->cap, and this sender waits for turn 2 * round.
+     * 2. Load the slot's turn with memory_order_acquire: if it is yours, the
+     *    receiver of the round before has finished reading the old item, and
+     *    acquire makes that read happen before your write below.
+     * 3. turn == 2 * round: claim the position with a compare-and-swap of tail
+     *    from t to t + 2 (the position is tail >> 1, so + 2 is the next one),
+     *    relaxed. Only one sender can win. If it fails, the compare-and-swap
+     *    has put the current tail into t: go round again from step 1 with it.
+     *    Once you have won: write s->item, store now_ns() into s->enq_ns
+     *    (relaxed: the release below publishes it), and last of all store turn
+     *    2 * round + 1 with memory_order_release: that store hands the item
+     *    to the receiver. Written before the item, or with relaxed, it would
+     *    let a receiver read the slot before the item is there.
+     * 4. turn < 2 * round: the slot still holds the previous round's item.
+     *    Load tail again: if it has not moved, the ring is full (note it in
+     *    the statistics: atomic_max(&ch->depth_max, ch->cap)) and return
+     *    CHAN_WOULD_BLOCK. If it moved, another sender took this position (or
+     *    the channel was closed): go round again with the new tail.
+     *    turn > 2 * round: another sender has already filled this position
+     *    and moved tail on: load tail again and go round.
+     * Never wait inside this function for a turn to change: it would spin on a
+     * CPU the thread you wait for may need (that is the blocking layer's job,
+     * and it knows when to stop spinning). */
+    (void)ch;
+    (void)item;
+    return CHAN_WOULD_BLOCK;
+}
+
+static enum chan_status ring_try_recv(struct chan_lockfree *ch, void **item, uint64_t *wait_ns)
+{
+    /* TODO(lab 9): one attempt to take the oldest item; never wait.
+     *
+     * Return CHAN_OK with *item and *wait_ns (how long the item was queued,
+     * now_ns() - its enq_ns, 0 if the clock says less) set; CHAN_CLOSED with
+     * *item = NULL when the channel is closed AND drained; CHAN_WOULD_BLOCK
+     * with *item = NULL when there is nothing to take yet.
+     *
+     * 1. Load head (relaxed, like tail): position h, slot h % ch->cap, round
+     *    h / ch->cap. This receiver waits for turn 2 * round + 1.
+     * 2. Load the slot's turn with memory_order_acquire: it pairs with the
+     *    sender's release store, so once you see the turn, you see the item.
+     * 3. turn == 2 * round + 1: claim the position with a compare-and-swap of
+     *    head from h to h + 1 (relaxed). Lost: the swap put the current head
+     *    in h, go round again. Won: read s->item and s->enq_ns (relaxed),
+     *    then store turn 2 * round + 2 with memory_order_release: the slot is
+     *    free for the sender of the next round, and release makes your read
+     *    of the item happen before that sender overwrites it.
+     * 4. turn < 2 * round + 1: nothing is in this slot yet (the ring is empty,
+     *    or a sender has claimed the position and is still writing). Load
+     *    tail: if its position (tail >> 1) is h and its closed bit is set, the
+     *    channel is closed and drained: CHAN_CLOSED. Otherwise
+     *    CHAN_WOULD_BLOCK. (Never CHAN_CLOSED while a claimed item is on its
+     *    way: a closed channel delivers everything sent before the close.)
+     *    turn > 2 * round + 1: another receiver took this one: load head again
+     *    and go round. */
+    (void)ch;
+    *item = NULL;
+    *wait_ns = 0;
+    return CHAN_WOULD_BLOCK;
+}
+
+/* ---- waking and parking ------------------------------------------------ */
+
+/* After a move that may let a parked thread go on: wake one, if one waits.
+ * The count is read with a read-modify-write (adding 0), not a plain load: an
+ * RMW always reads the newest value, and it orders our ring write before it
+ * (see "Blocking" above).
+ *
+ * Once the channel is closed, a send that completes wakes every receiver, not
+ * one: receivers that close woke while this send was still writing its slot
+ * went back to sleep to wait for it, and after this item each of them must
+ * look again to find the channel drained (a single signal would leave all
+ * but one of them asleep for good). */
+static void wake_waiters(struct chan_lockfree *ch, _Atomic unsigned *waiting, pthread_cond_t *cond)
+{
+    if (atomic_fetch_add_explicit(waiting, 0, memory_order_seq_cst) == 0)
+        return;
+    pthread_mutex_lock(&ch->mu);
+    if (atomic_load_explicit(&ch->tail, memory_order_relaxed) & TAIL_CLOSED)
+        pthread_cond_broadcast(cond);
+    else
+        pthread_cond_signal(cond);
+    pthread_mutex_unlock(&ch->mu);
+}
+
+static enum chan_status park_send(struct chan_lockfree *ch, void *item)
+{
+    enum chan_status st;
+    pthread_mutex_lock(&ch->mu);
+    atomic_fetch_add_explicit(&ch->senders_waiting, 1, memory_order_seq_cst);
+    while ((st = ring_try_send(ch, item)) == CHAN_WOULD_BLOCK)
+        pthread_cond_wait(&ch->not_full, &ch->mu);
+    atomic_fetch_sub_explicit(&ch->senders_waiting, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&ch->mu);
+    return st;
+}
+
+static enum chan_status park_recv(struct chan_lockfree *ch, void **item, uint64_t *wait_ns)
+{
+    enum chan_status st;
+    pthread_mutex_lock(&ch->mu);
+    atomic_fetch_add_explicit(&ch->receivers_waiting, 1, memory_order_seq_cst);
+    while ((st = ring_try_recv(ch, item, wait_ns)) == CHAN_WOULD_BLOCK)
+        pthread_cond_wait(&ch->not_empty, &ch->mu);
+    atomic_fetch_sub_explicit(&ch->receivers_waiting, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&ch->mu);
+    return st;
+}
+
+/* A receive happened: count its wait, wake a sender, tell the observer. */
+static void after_recv(struct chan_lockfree *ch, uint64_t wait_ns)
+{
+    atomic_fetch_add_explicit(&ch->wait_total_ns, wait_ns, memory_order_relaxed);
+    wake_waiters(ch, &ch->senders_waiting, &ch->not_full);
+    if (ch->on_wait != NULL)
+        ch->on_wait(ch->on_wait_arg, wait_ns);
+}
+
+/* ---- the API ----------------------------------------------------------- */
+
+struct chan_lockfree *chan_lockfree_new(size_t capacity, void (*free_item)(void *))
+{
+    if (capacity == 0 || capacity > SIZE_MAX / sizeof(struct chan_lockfree_slot)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* Owned by the channel; freed in chan_lockfree_destroy. aligned_alloc keeps
+     * the cache-line alignment that alignas asks for (malloc gives only 16). */
+    size_t size = (sizeof(struct chan_lockfree) + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    struct chan_lockfree *ch = aligned_alloc(CACHE_LINE, size);
+    if (ch == NULL)
+        return NULL;
+    memset(ch, 0, size);
+    ch->slots = calloc(capacity, sizeof *ch->slots);
+    if (ch->slots == NULL) {
+        free(ch);
+        return NULL;
+    }
+    for (size_t i = 0; i < capacity; i++)
+        atomic_init(&ch->slots[i].turn, 0); /* round 0, empty */
+    atomic_init(&ch->tail, 0);
+    atomic_init(&ch->head, 0);
+    if (pthread_mutex_init(&ch->mu, NULL) != 0 || pthread_cond_init(&ch->not_full, NULL) != 0 ||
+        pthread_cond_init(&ch->not_empty, NULL) != 0) {
+        /* Only out of resources; not worth an unwind ladder (see util.h). */
+        die_oom();
+    }
+    ch->cap = capacity;
+    ch->free_item = free_item;
+    ch->created_ns = now_ns();
+    return ch;
+}
+
+/* As in chan.c: by now every sender and receiver must be finished. */
+void chan_lockfree_destroy(struct chan_lockfree *ch)
+{
+    if (ch == NULL)
+        return;
+    void *item;
+    uint64_t wait_ns;
+    while (ring_try_recv(ch, &item, &wait_ns) == CHAN_OK)
+        if (ch->free_item != NULL)
+            ch->free_item(item);
+    pthread_cond_destroy(&ch->not_empty);
+    pthread_cond_destroy(&ch->not_full);
+    pthread_mutex_destroy(&ch->mu);
+    free(ch->slots);
+    free(ch);
+}
+
+/* Set before the channel is shared, like chan_set_wait_observer. */
+void chan_lockfree_set_wait_observer(struct chan_lockfree *ch, chan_wait_fn fn, void *arg)
+{
+    ch->on_wait = fn;
+    ch->on_wait_arg = arg;
+}
+
+enum chan_status chan_lockfree_try_send(struct chan_lockfree *ch, void *item)
+{
+    enum chan_status st = ring_try_send(ch, item);
+    if (st == CHAN_OK)
+        wake_waiters(ch, &ch->receivers_waiting, &ch->not_empty);
+    return st;
+}
+
+enum chan_status chan_lockfree_send(struct chan_lockfree *ch, void *item)
+{
+    enum chan_status st = ring_try_send(ch, item);
+    if (st == CHAN_WOULD_BLOCK) {
+        uint64_t start = now_ns();
+        unsigned round = 0;
+        while ((st = ring_try_send(ch, item)) == CHAN_WOULD_BLOCK && backoff(&round))
+            ;
+        if (st == CHAN_WOULD_BLOCK)
+            st = park_send(ch, item);
+        atomic_fetch_add_explicit(&ch->send_blocked_ns, now_ns() - start,
+                                  memory_order_relaxed);
+    }
+    if (st == CHAN_OK)
+        wake_waiters(ch, &ch->receivers_waiting, &ch->not_empty);
+    return st;
+}
+
+enum chan_status chan_lockfree_try_recv(struct chan_lockfree *ch, void **item)
+{
+    uint64_t wait_ns;
+    enum chan_status st = ring_try_recv(ch, item, &wait_ns);
+    if (st == CHAN_OK)
+        after_recv(ch, wait_ns);
+    return st;
+}
+
+enum chan_status chan_lockfree_recv(struct chan_lockfree *ch, void **item)
+{
+    uint64_t wait_ns;
+    enum chan_status st = ring_try_recv(ch, item, &wait_ns);
+    if (st == CHAN_WOULD_BLOCK) {
+        uint64_t start = now_ns();
+        unsigned round = 0;
+        while ((st = ring_try_recv(ch, item, &wait_ns)) == CHAN_WOULD_BLOCK &&
+               backoff(&round))
+            ;
+        if (st == CHAN_WOULD_BLOCK)
+            st = park_recv(ch, item, &wait_ns);
+        atomic_fetch_add_explicit(&ch->recv_starved_ns, now_ns() - start,
+                                  memory_order_relaxed);
+    }
+    if (st == CHAN_OK)
+        after_recv(ch, wait_ns);
+    return st;
+}
+
+int chan_lockfree_close(struct chan_lockfree *ch)
+{
+    uint64_t old = atomic_fetch_or_explicit(&ch->tail, TAIL_CLOSED, memory_order_relaxed);
+    if (old & TAIL_CLOSED)
+        return -1;
+    /* Everyone parked must look again: senders fail, receivers drain or end.
+     * Always broadcast: a waiter checks the ring holding mu, so it either sees
+     * the closed bit or is already asleep when the broadcast comes. */
+    pthread_mutex_lock(&ch->mu);
+    pthread_cond_broadcast(&ch->not_full);
+    pthread_cond_broadcast(&ch->not_empty);
+    pthread_mutex_unlock(&ch->mu);
+    return 0;
+}
+
+/* head is read first: tail only grows, so a later tail is never behind it
+ * by more than a race; a negative difference is clamped to 0. */
+size_t chan_lockfree_len(struct chan_lockfree *ch)
+{
+    uint64_t h = atomic_load_explicit(&ch->head, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&ch->tail, memory_order_relaxed) >> 1;
+    return t > h ? (size_t)(t - h) : 0;
+}
+
+size_t chan_lockfree_capacity(const struct chan_lockfree *ch)
+{
+    return ch->cap;
+}
+
+/* Queued items' ages: their enq_ns are read racily on purpose (relaxed atomics,
+ * so it is not a data race); a slot refilled meanwhile gives a newer time. */
+static uint64_t queued_age_ns(struct chan_lockfree *ch, uint64_t h, uint64_t t, uint64_t now)
+{
+    uint64_t sum = 0;
+    for (uint64_t p = h; p < t && p - h < ch->cap; p++) {
+        uint64_t enq = atomic_load_explicit(&ch->slots[p % ch->cap].enq_ns,
+                                            memory_order_relaxed);
+        sum += now > enq ? now - enq : 0;
+    }
+    return sum;
+}
+
+void chan_lockfree_stats(struct chan_lockfree *ch, struct chan_stats *out)
+{
+    uint64_t h = atomic_load_explicit(&ch->head, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&ch->tail, memory_order_relaxed) >> 1;
+    uint64_t now = now_ns();
+    if (t < h)
+        t = h;
+    atomic_max(&ch->depth_max, (size_t)(t - h));
+    memset(out, 0, sizeof *out);
+    out->sent = t;
+    out->received = h;
+    out->depth_max = atomic_load_explicit(&ch->depth_max, memory_order_relaxed);
+    out->wait_total_ns = atomic_load_explicit(&ch->wait_total_ns, memory_order_relaxed);
+    out->depth_area_ns = out->wait_total_ns + queued_age_ns(ch, h, t, now);
+    out->elapsed_ns = now - ch->created_ns;
+    out->send_blocked_ns = atomic_load_explicit(&ch->send_blocked_ns, memory_order_relaxed);
+    out->recv_starved_ns = atomic_load_explicit(&ch->recv_starved_ns, memory_order_relaxed);
+}
