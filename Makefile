@@ -71,7 +71,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz layers
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-chan bench-grain layers
 all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)
 
 # Which include paths an object is compiled with: those of its layer.
@@ -197,6 +197,12 @@ build/bench/bench_deflate: bench/deflate.c
 
 bench-pigz: $(B)/pipelab ## bounded pipelab against pigz, and the memory and metrics targets
 	@bench/pigz.sh $(B)/pipelab
+
+bench-chan: $(B)/pipelab $(B)/libpipelab.a ## channel handoff: naive (lab 1) vs teaching vs lock-free, and the oversubscribed check
+	@MAKE="$(MAKE)" bench/chan.sh $(B)/pipelab
+
+bench-grain: $(B)/pipelab ## speedup over serial against chunk size, every backend: out/data/grain.csv, out/plots/grain.svg
+	@bench/grain.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)
