@@ -17,7 +17,7 @@
 #
 # Prints PASS or MISS per target and always exits 0: a benchmark reports, a
 # test fails. CSV: out/data/chan.csv (every run, impl = naive, mutex, lockfree).
-# Settings: ROUNDS (5), CHAN_MESSAGES (200000), OVERSUB_SIZE (16M).
+# Settings: ROUNDS (5), CHAN_MESSAGES (200000), OVERSUB_SIZE (64M).
 set -eu
 calc() { awk "BEGIN { print $* }"; }
 pipelab=$1
@@ -101,8 +101,8 @@ if ! "$pipelab" backends | awk '{ print $1 }' | grep -qx lockfree; then
     echo "skip  oversubscribed check: this pipelab has no lockfree backend (see \`pipelab backends\`)"
     exit 0
 fi
-in=$dir/text-${OVERSUB_SIZE:-16M}.bin
-[ -f "$in" ] || "$pipelab" gen "$in" --size "${OVERSUB_SIZE:-16M}" --kind text --seed 1 >/dev/null
+in=$dir/text-${OVERSUB_SIZE:-64M}.bin
+[ -f "$in" ] || "$pipelab" gen "$in" --size "${OVERSUB_SIZE:-64M}" --kind text --seed 1 >/dev/null
 seconds() { s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); calc "$e - $s"; }
 run() { # run PIN BACKEND: one process run, 4 KiB checksum chunks (a handoff per 4 KiB)
     $1 "$pipelab" process "$in" "$dir/out.plab" --force --backend "$2" --workers 8 \
