@@ -59,7 +59,8 @@ table() { # table CSV: backend | speedup at each chunk size
     work=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-grain.XXXXXX")
     speedups "$1" "$work"
     printf '| backend | 4K | 16K | 64K | 256K | 1M | 4M |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
-    for b in $(cat "$work/grain.backends"); do
+    read -r names <"$work/grain.backends"
+    for b in $names; do
         awk -v b="$b" '{ line = line sprintf(" %.2fx |", $2) } END { print "| " b " |" line }' \
             "$work/grain-$b.dat"
     done
