@@ -105,7 +105,7 @@ check "chanbench --csv - writes the rows to stdout" sh -c \
     "'$P' chanbench --impls mutex --capacities 4 --shapes 1p1c --messages 200 --repeats 3 --csv - 2>/dev/null | test \$(wc -l) -eq 4"
 check "chanbench --csv refuses to replace a device" sh -c "! '$P' chanbench --messages 200 --csv /dev/null"
 for bad in "--impls mutex,nope" "--capacities 4,0" "--capacities x" "--shapes 2p2c" "--shapes ," \
-    "--messages 0"; do
+    "--messages 0" "--workers 63"; do
     # shellcheck disable=SC2086
     "$P" chanbench $bad --messages 200 >bad.out 2>bad.err
     rc=$?

@@ -110,6 +110,11 @@ static int chanbench_plan_make(const struct options *o, struct chanbench_plan *p
         rc = chanbench_list("shapes", o->shapes, "1p1c, 4p4c or pipeline",
                             chanbench_parse_shape, &p->shapes);
     p->configs = p->impls.count * p->capacities.count * p->shapes.count;
+    /* Refused before the first run, not when the sweep reaches a pipeline. */
+    if (rc == 0 && o->workers > CHANBENCH_MAX_WORKERS) {
+        warnx_msg("--workers: chanbench's pipeline takes 1 to %d workers", CHANBENCH_MAX_WORKERS);
+        rc = EX_USAGE;
+    }
     return rc;
 }
 
