@@ -204,9 +204,10 @@ static void cli_machine(FILE *out)
 
 /* ---- parsing --------------------------------------------------------- */
 
-/* The defaults that differ from options_defaults for one command: chanbench
- * is short per run and noisy, so 5 repeats; its pipeline shape has 2 workers,
- * the one setting that compares alike on every machine. */
+/* The defaults that differ from options_defaults for one command. chanbench's
+ * runs are short and noisy, so 5 repeats; its pipeline shape has 2 workers,
+ * not one per core, so that the same command measures the same shape on every
+ * machine. */
 static void cli_command_defaults(const struct cli_command *cmd, struct options *o)
 {
     if (cmd->bit == C_CHANBENCH) {
