@@ -86,7 +86,7 @@ verdict() { # verdict LABEL VALUE OP LIMIT UNIT
     printf '%-4s  %-58s %8.1f%s (target %s %s%s)\n' "$word" "$1" "$2" "$5" "$3" "$4" "$5"
 }
 echo
-echo "targets (ratios of medians from this run):"
+echo "targets (A vs B: how many times fewer ns per message A takes; medians of this run):"
 n1=$(med naive 1p1c 4 ns_per_msg); t1=$(med mutex 1p1c 4 ns_per_msg); l1=$(med lockfree 1p1c 4 ns_per_msg)
 n4=$(med naive 4p4c 4 ns_per_msg); l4=$(med lockfree 4p4c 4 ns_per_msg)
 verdict "lockfree vs naive, 1p1c capacity 4" "$(calc "$n1 / $l1")" ">=" 50 x
