@@ -75,7 +75,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-scale bench-regimes layers
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-scale bench-regimes bench-chan bench-grain layers
 all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)
 
 # Which include paths an object is compiled with: those of its layer.
@@ -207,6 +207,12 @@ bench-scale: $(B)/pipelab ## every backend and pigz -p N, N = 1,2,4.. to 1.5x th
 
 bench-regimes: $(B)/pipelab ## where mutex loses to bounded: a map over read and write cost at 16 and 64 workers (sleeps; a few minutes)
 	@bench/regimes.sh $(B)/pipelab
+
+bench-chan: $(B)/pipelab $(B)/libpipelab.a ## channel handoff: naive (lab 1) vs teaching vs lock-free, and the oversubscribed check
+	@MAKE="$(MAKE)" bench/chan.sh $(B)/pipelab
+
+bench-grain: $(B)/pipelab ## speedup over serial against chunk size, every backend: out/data/grain.csv, out/plots/grain.svg
+	@bench/grain.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)

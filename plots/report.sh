@@ -10,6 +10,9 @@
 # measured numbers, never written in advance (plots/verdicts.awk, which reads
 # them by column name): on another machine the same script may well reach the
 # opposite conclusion, and say so. Every median is plots/median.awk's.
+# One section is not measured here: "Granularity" reads the last
+# `make bench-grain` (out/data/grain.csv, or GRAIN_CSV), whose runs take
+# minutes of their own, and says when they were made (or that there are none).
 #
 # Takes a few minutes on 2 cores: the plots' data (under a minute), the
 # regime map (about 2 minutes, bench/regimes.sh) and the seed experiment
@@ -151,6 +154,29 @@ writer_pace() {
     awk -v delay="$(stat "$data/depths.csv" mutex writer_delay_us)" \
         -v chunk="$(stat "$data/depths.csv" mutex chunk_size_b)" \
         'BEGIN { printf "%g ms per %g MiB: a disk of about %.0f MB/s", delay / 1000, chunk / 1048576, chunk / delay }'
+}
+
+# granularity: the section on speedup against chunk size, from the last
+# `make bench-grain`, or one line saying there is none.
+granularity() {
+    grain=${GRAIN_CSV:-out/data/grain.csv}
+    if [ ! -f "$grain" ]; then
+        echo "No granularity data ($grain is missing): run \`make bench-grain\`, then \`make report\` again."
+        return
+    fi
+    cp "$grain" "$data/grain.csv"
+    bench/grain.sh --draw "$data/grain.csv" "$report"
+    echo "From the last \`make bench-grain\` ($(date -u -r "$grain" '+%Y-%m-%d %H:%M UTC'), not"
+    echo "this run; its rows are in [data/grain.csv](data/grain.csv)): every backend, --stages"
+    echo "checksum, 2 workers, chunk sizes 4K to 4M, repeats interleaved. Median speedup"
+    echo "over serial at the same chunk size:"
+    echo
+    bench/grain.sh --table "$data/grain.csv"
+    echo
+    echo "Below 1x two threads lose to one: each chunk costs a handoff, and at small"
+    echo "chunks the handoff costs more than the work (lesson 9)."
+    echo
+    echo "![speedup over serial against chunk size](grain.png)"
 }
 
 # ---- the design note's figures and the verdicts ------------------------------------
@@ -312,6 +338,10 @@ $(commands trace-bounded trace-mutex)
 ![per-thread timeline, bounded](gantt-bounded.png)
 
 ![per-thread timeline, mutex](gantt-mutex.png)
+
+## Granularity: speedup against chunk size
+
+$(granularity)
 
 ## Reproduce
 

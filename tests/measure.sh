@@ -95,5 +95,27 @@ left=$(ls -A scratch)
 if [ $rc -eq 143 ] && [ -z "$left" ] && [ ! -e never.csv ]; then ok "bench: SIGTERM leaves no scratch files"
 else fail "bench: SIGTERM leaves no scratch files" "exit $rc, left: ${left:-nothing}"; fi
 
+# chanbench: a table line per configuration, a CSV row per run (impls x
+# capacities x shapes x repeats, interleaved), one line for a bad list.
+"$P" chanbench --impls mutex,lockfree --capacities 1,64 --shapes 1p1c,4p4c,pipeline \
+    --messages 400 --repeats 2 --csv cb.csv >cb.txt 2>cb.err
+check "chanbench prints its table header" grep -q '^impl .*ns/msg.*vcsw/msg.*ivcsw/msg.*cpu_ns/msg' cb.txt
+check "chanbench prints one line per configuration" test "$(grep -Ec '^(mutex|lockfree) ' cb.txt)" -eq 12
+check "chanbench writes one CSV row per run" test "$(wc -l <cb.csv)" -eq $((2 * 2 * 3 * 2 + 1))
+check "chanbench CSV names its columns" sh -c "head -1 cb.csv | grep -q '^run,repeat,impl,shape,capacity,workers,messages,ns_per_msg,vcsw_per_msg,ivcsw_per_msg,cpu_ns_per_msg,cpu_model,cores,compiler,zlib,libsodium$'"
+order=$(awk -F, 'NR > 1 { printf "%s", $2 }' cb.csv)
+check "chanbench interleaves repeats (all of round 1 first)" test "$order" = "111111111111222222222222"
+check "chanbench --csv - writes the rows to stdout" sh -c \
+    "'$P' chanbench --impls mutex --capacities 4 --shapes 1p1c --messages 200 --repeats 3 --csv - 2>/dev/null | test \$(wc -l) -eq 4"
+check "chanbench --csv refuses to replace a device" sh -c "! '$P' chanbench --messages 200 --csv /dev/null"
+for bad in "--impls mutex,nope" "--capacities 4,0" "--capacities x" "--shapes 2p2c" "--shapes ," \
+    "--messages 0" "--workers 63"; do
+    # shellcheck disable=SC2086
+    "$P" chanbench $bad --messages 200 >bad.out 2>bad.err
+    rc=$?
+    if [ $rc -eq 64 ] && [ "$(wc -l <bad.err)" -eq 1 ] && [ ! -s bad.out ]; then ok "chanbench refuses $bad with one line (64)"
+    else fail "chanbench refuses $bad with one line (64)" "exit $rc: $(cat bad.err)"; fi
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

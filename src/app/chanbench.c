@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#define CHANBENCH_MAX_THREADS 64
+#define CHANBENCH_MAX_THREADS (CHANBENCH_MAX_WORKERS + 2)
 
 static const char *const chanbench_shape_names[CHANBENCH_SHAPE_COUNT] = {
     [CHANBENCH_1P1C] = "1p1c",
@@ -137,7 +137,7 @@ int chanbench_run(enum channel_impl impl, size_t capacity, enum chanbench_shape 
     struct chanbench_roles roles = chanbench_roles(shape, workers);
     unsigned total = roles.senders + roles.workers + roles.receivers;
     if (workers == 0 || total > CHANBENCH_MAX_THREADS) {
-        warnx_msg("chanbench: 1 to %d workers", CHANBENCH_MAX_THREADS - 2);
+        warnx_msg("chanbench: 1 to %d workers", CHANBENCH_MAX_WORKERS);
         return EX_USAGE;
     }
     struct chanbench_run r = { .per_sender = messages / roles.senders };

@@ -29,6 +29,10 @@ enum chanbench_shape {
 };
 #define CHANBENCH_SHAPE_COUNT 3
 
+/* The most workers the pipeline shape takes (its threads are counted on the
+ * stack of chanbench_run). */
+#define CHANBENCH_MAX_WORKERS 62
+
 struct chanbench_result {
     double ns_per_msg;
     double vcsw_per_msg;     /* voluntary context switches */

@@ -22,7 +22,7 @@
 enum {
     C_PROCESS = 1 << 0, C_RESTORE = 1 << 1, C_VERIFY = 1 << 2, C_INSPECT = 1 << 3,
     C_GEN = 1 << 4, C_KEYGEN = 1 << 5, C_BACKENDS = 1 << 6, C_COMPARE = 1 << 7,
-    C_BENCH = 1 << 8,
+    C_BENCH = 1 << 8, C_CHANBENCH = 1 << 9,
 };
 #define C_RUNS (C_PROCESS | C_COMPARE | C_BENCH)   /* commands that run the pipeline */
 #define C_ONE (C_PROCESS | C_COMPARE)   /* settings bench sweeps as lists instead */
@@ -60,8 +60,8 @@ static const struct cli_option cli_options[] = {
       "replace OUT if it exists (a regular file only: never a device, FIFO or link)" },
     { "sync", NULL, T_FLAG, F(sync), 0, 0, C_PROCESS | C_RESTORE,
       "fsync the output before renaming it into place" },
-    { "workers", "N", T_UINT, F(workers), 1, OPTIONS_MAX_WORKERS, C_ONE,
-      "worker threads (default: number of cores)" },
+    { "workers", "N", T_UINT, F(workers), 1, OPTIONS_MAX_WORKERS, C_ONE | C_CHANBENCH,
+      "worker threads (default: number of cores; chanbench: 2)" },
     { "channel-depth", "N", T_UINT, F(channel_depth), 1, OPTIONS_MAX_DEPTH, C_ONE,
       "capacity of each bounded channel (default 4)" },
     { "cpu-tokens", "N", T_UINT, F(cpu_tokens), 1, OPTIONS_MAX_WORKERS, C_RUNS,
@@ -90,7 +90,7 @@ static const struct cli_option cli_options[] = {
       "no progress bar (it is shown only when stderr is a terminal anyway)" },
     { "backends", "LIST", T_STRING, F(backends), 0, 0, C_COMPARE | C_BENCH,
       "backends to run (default serial,mutex,bounded,unbounded,lockfree)" },
-    { "csv", "FILE", T_STRING, F(csv), 0, 0, C_COMPARE | C_BENCH,
+    { "csv", "FILE", T_STRING, F(csv), 0, 0, C_COMPARE | C_BENCH | C_CHANBENCH,
       "also write every run's metrics as CSV rows to FILE" },
     { "input", "FILE", T_STRING, F(in), 0, 0, C_BENCH,
       "bench this file instead of generated text (--size of it)" },
@@ -108,8 +108,16 @@ static const struct cli_option cli_options[] = {
       "bench: --reader-delay-us values to sweep (default 0)" },
     { "levels", "LIST", T_STRING, F(levels), 0, 0, C_BENCH,
       "bench: zlib levels to sweep (default: the one --level)" },
-    { "repeats", "N", T_UINT, F(repeats), 1, 100, C_BENCH,
-      "bench: runs of each configuration, interleaved (default 3)" },
+    { "repeats", "N", T_UINT, F(repeats), 1, 100, C_BENCH | C_CHANBENCH,
+      "runs of each configuration, interleaved (bench: default 3, chanbench: 5)" },
+    { "impls", "LIST", T_STRING, F(impls), 0, 0, C_CHANBENCH,
+      "chanbench: channel implementations (default mutex,lockfree)" },
+    { "capacities", "LIST", T_STRING, F(capacities), 0, 0, C_CHANBENCH,
+      "chanbench: channel capacities (default 1,4,64,1024)" },
+    { "shapes", "LIST", T_STRING, F(shapes), 0, 0, C_CHANBENCH,
+      "chanbench: 1p1c, 4p4c, pipeline (default all three)" },
+    { "messages", "N", T_U64, F(messages), 100, 1000000000, C_CHANBENCH,
+      "chanbench: messages per run (default 200000)" },
     { "size", "SIZE", T_SIZE, F(size), 1, 1ull << 40, C_GEN | C_BENCH,
       "bytes to generate, with K/M/G (bench default 32M)" },
     { "kind", "KIND", T_KIND, F(kind), 0, 0, C_GEN, "text (default), random, zeros or mixed" },
@@ -143,6 +151,8 @@ static const struct cli_command cli_commands[] = {
       command_compare },
     { "bench", C_BENCH, 0, "bench", "sweep backends x workers x depths x ... into a CSV",
       command_bench },
+    { "chanbench", C_CHANBENCH, 0, "chanbench", "what one channel handoff costs: ns, context "
+      "switches, CPU per message", command_chanbench },
     { "backends", C_BACKENDS, 0, "backends", "list the synchronisation backends",
       command_backends },
 };
@@ -205,6 +215,18 @@ static void cli_machine(FILE *out)
 }
 
 /* ---- parsing --------------------------------------------------------- */
+
+/* The defaults that differ from options_defaults for one command. chanbench's
+ * runs are short and noisy, so 5 repeats; its pipeline shape has 2 workers,
+ * not one per core, so that the same command measures the same shape on every
+ * machine. */
+static void cli_command_defaults(const struct cli_command *cmd, struct options *o)
+{
+    if (cmd->bit == C_CHANBENCH) {
+        o->repeats = 5;
+        o->workers = 2;
+    }
+}
 
 static const struct cli_option *cli_find_option(const char *name, size_t len)
 {
@@ -359,6 +381,7 @@ int cli_main(int argc, char **argv)
         struct options o;
         bool help = false;
         options_defaults(&o);
+        cli_command_defaults(cmd, &o);
         o.command = cmd->name;
         int rc = cli_parse(cmd, argc, argv, &o, &help);
         if (help) {

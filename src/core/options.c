@@ -29,6 +29,10 @@ void options_defaults(struct options *o)
     o->reader_delays = "0";
     o->levels = "";
     o->repeats = 3;
+    o->impls = "mutex,lockfree";
+    o->capacities = "1,4,64,1024";
+    o->shapes = "1p1c,4p4c,pipeline";
+    o->messages = 200000;
     o->kind = GEN_TEXT;
     o->seed = 1;
 }

@@ -64,6 +64,12 @@ struct options {
     const char *levels;             /* "": the one --level */
     unsigned repeats;
 
+    /* chanbench: the channel handoff benchmark */
+    const char *impls;              /* "mutex,lockfree" */
+    const char *capacities;         /* "1,4,64,1024" */
+    const char *shapes;             /* "1p1c,4p4c,pipeline" */
+    uint64_t messages;              /* per run */
+
     /* gen */
     uint64_t size;
     enum gen_kind kind;

@@ -50,6 +50,22 @@
  *      also works when both threads share one CPU: the yield is what lets the
  *      other one run.
  *
+ * Measured by `make bench-chan` (lab 1's answer, which signals on every send
+ * and receive and sleeps at once, against this file; one sender and one
+ * receiver, 200,000 messages, medians of 5 interleaved rounds, 2 cores busy
+ * with other work: load average 4 to 9), ns per message and context switches
+ * per message (voluntary / involuntary):
+ *
+ *   capacity   naive                 these two tricks
+ *          1   5710 ns  2.29 / 1.78  2272 ns  0.00 / 2.00
+ *          4   2589 ns  1.23 / 0.91   741 ns  0.00 / 0.50
+ *         64     90 ns  0.03 / 0.00   176 ns  0.00 / 0.03
+ *
+ * At capacities 1 and 4 nobody sleeps any more (no voluntary switches): 2.5x
+ * and 3.5x fewer ns (the target is 5x at capacity 4: not reached on this machine).
+ * At 64 the naive channel rarely sleeps anyway and these tricks buy nothing:
+ * this file was slower there, 176 ns against 90. Measure on your machine.
+ *
  * A trick that does not work here: waking a sleeping sender only once the
  * ring is half empty (a watermark) would let it send several items per wake-up,
  * but a receiver that takes one item and then waits for that same sender would
