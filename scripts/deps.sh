@@ -14,6 +14,7 @@ have_pc cmocka    || missing="$missing libcmocka-dev"
 command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
 command -v pigz >/dev/null 2>&1    || missing="$missing pigz"      # tests and bench-pigz
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"   # tests/cli.sh damages files with it
+command -v patch >/dev/null 2>&1   || missing="$missing patch"     # labs: answers are patches (labs-verify, bench-chan)
 command -v strace >/dev/null 2>&1  || missing="$missing strace"    # tests/cli.sh injects EINTR, ENOMEM, EIO
 # clang and its libFuzzer runtime: the fuzz target (make fuzz, and a short pass in make test).
 if ! command -v clang >/dev/null 2>&1; then
