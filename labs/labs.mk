@@ -52,9 +52,12 @@ handout: ## build/pipelab-handout.tar.gz, without the answers
 # The kit a lab links, in this SAN= variant (and the lab helpers).
 lab-kit: $(LABS_KIT_LIB) $(LABS_LIB_OBJ) $(if $(SAN),,$(LABS_MAIN_OBJ) $(LABS_APP_LIB)) ## (labs/run.sh) the kit a lab links, in this SAN= variant
 
+# -MMD: a lab helper also depends on the kit headers it includes (a struct
+# that grows must rebuild it).
 $(B)/obj/labs/lib/%.o: labs/lib/%.c $(wildcard labs/lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(LABS_CHECK_CFLAGS) -c $< -o $@
+	$(CC) $(LABS_CHECK_CFLAGS) -MMD -MP -c $< -o $@
+-include $(LABS_LIB_OBJ:.o=.d)
 
 ifneq ($(LAB_DIR),)
 include $(LAB_DIR)/lab.mk

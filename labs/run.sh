@@ -70,7 +70,7 @@ lab_dir() {
 load_lab() {
     LAB_TITLE=""; LAB_TIME=""; LAB_FILES=""; LAB_REPLACES=""; LAB_SAN=""
     LAB_EXPECT_FAIL=""; LAB_TRY=""; LAB_CHECK_TIMEOUT=""; LAB_KIT_ANSWER=""
-    LAB_GENERATED=""
+    LAB_GENERATED=""; LAB_GENERATED_BASE=""
     # shellcheck disable=SC1090,SC1091
     . "$1/lab.sh"
 }
@@ -488,24 +488,28 @@ verify_starter() {
 # ---- generated starters ---------------------------------------------------
 
 # A lab may ship starters that are one base file plus a small patch each
-# (LAB_GENERATED, made from variants/base.c and variants/NAME.patch): lab 8's
-# six variants differ by a line or two, and are written once that way.
+# (LAB_GENERATED, made from a base and variants/NAME.patch): lab 8's six
+# variants differ by a line or two and are written once that way, from
+# variants/base.c; lab 9's starter is the kit's own file (LAB_GENERATED_BASE)
+# with the bodies the learner writes taken out, so the starter cannot drift
+# from the code it stands in for.
 
 # generate_starters DIR DEST [all]: write the generated starters of DIR into
 # DEST, each only if it is not there yet (or every one, with "all"). Sets
 # GEN_MSG and returns 1 when a patch no longer applies.
 generate_starters() {
     local dir=$1 dest=$2 every=${3:-} f
+    local base=${LAB_GENERATED_BASE:-$dir/variants/base.c}
     GEN_WROTE=""
     for f in $LAB_GENERATED; do
         [ -z "$every" ] && [ -f "$dest/$f" ] && continue
-        if [ ! -f "$dir/variants/base.c" ]; then
+        if [ ! -f "$base" ] || [ ! -f "$dir/variants/${f%.c}.patch" ]; then
             GEN_MSG="$dest/$f is missing (and this copy of the kit has no $dir/variants/ to make it from)"
             return 1
         fi
-        if ! patch -s --fuzz=0 --batch -r - -o "$dest/$f.tmp" "$dir/variants/base.c" \
+        if ! patch -s --fuzz=0 --batch -r - -o "$dest/$f.tmp" "$base" \
                 "$dir/variants/${f%.c}.patch" >"$dest/$f.log" 2>&1; then
-            GEN_MSG="$dir/variants/${f%.c}.patch no longer applies to variants/base.c"
+            GEN_MSG="$dir/variants/${f%.c}.patch no longer applies to $base"
             rm -f "$dest/$f.tmp"
             return 1
         fi

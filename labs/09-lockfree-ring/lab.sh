@@ -4,6 +4,8 @@
 LAB_TITLE="A lock-free ring"
 LAB_TIME="90 min"
 LAB_FILES="chan_lockfree.c"                 # what you edit
+LAB_GENERATED="chan_lockfree.c"             # written by the first `make lab N=9`:
+LAB_GENERATED_BASE="src/prim/chan_lockfree.c"   # the kit's file, minus the ring (variants/)
 LAB_KIT_ANSWER="src/prim/chan_lockfree.c"   # its answer is the kit's own file
 LAB_REPLACES="chan_lockfree.o"              # your file stands in for the kit's src/prim/chan_lockfree.c
 LAB_SAN=""                                  # plain; RACE=1 runs the same checks under ThreadSanitizer
