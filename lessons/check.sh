@@ -232,8 +232,10 @@ check_metrics_reference() {
 
 # The C blocks of a page, with their markers: one line "LINE KIND FILE NAME"
 # per ```c block into $2/list, the block itself into $2/NN.c. KIND is quote
-# (FILE NAME from `<!-- quote: FILE NAME -->`), sketch, unmarked, or
-# bad-marker (a quote or sketch marker not right above a ```c fence).
+# (FILE NAME from `<!-- quote: FILE NAME -->`), sketch, unmarked, bad-marker
+# (a quote or sketch marker not right above a ```c fence), or bare-c (a fence
+# without a language whose lines end in ; { or }, as C does and the course's
+# diagrams and outputs never do).
 extract_c_blocks() {
     awk -v dir="$2" '
         function flush_marker() {
@@ -250,17 +252,18 @@ extract_c_blocks() {
         /^```/ && !inside {
             inside = 1
             if ($0 ~ /^```[cCh][ \t]*$/) {
-                n++; block = sprintf("%s/%02d.c", dir, n); printf "" > block
+                n++; block = sprintf("%s/%02d.c", dir, n); printf "" > block; bare = 0
                 if (marked == NR - 1) printf "%d %s %s %s\n", NR, kind, file, name >> list
                 else printf "%d unmarked - -\n", NR >> list
                 marked = 0
             } else {
-                block = ""
+                block = ""; bare = ($0 ~ /^```[ \t]*$/) ? NR : 0
                 flush_marker()
             }
             next
         }
         /^```/ && inside { inside = 0; if (block != "") close(block); next }
+        inside && bare && /[;{}][ \t]*$/ { printf "%d bare-c - -\n", bare >> list; bare = 0 }
         inside { if (block != "") print >> block; next }
         marked && marked != NR { flush_marker() }
         END { flush_marker() }
@@ -306,10 +309,14 @@ check_quotes() {
     mkdir -p "$work"
     extract_c_blocks "$kit/$page" "$work"
     while read -r line kind file name; do
-        if [ "$kind" = bad-marker ]; then
-            bad "quote $page:$line a quote or sketch marker must sit right above a \`\`\`c fence"
-            continue
-        fi
+        case $kind in
+            bad-marker)
+                bad "quote $page:$line a quote or sketch marker must sit right above a \`\`\`c fence"
+                continue ;;
+            bare-c)
+                bad "quote $page:$line this block looks like C: fence it as \`\`\`c, with a quote or sketch marker"
+                continue ;;
+        esac
         n=$((n + 1))
         block=$(printf '%s/%02d.c' "$work" "$n")
         case $kind in
@@ -332,8 +339,10 @@ check_quotes() {
                 <(dedent "$block") <(dedent "$work/region") >"$work/diff"; then
             ok "quote $page:$line = $file:$lines ($name)"
         else
-            bad "quote $page:$line differs from $file:$lines ($name); make the lesson say what the code says:" \
-                "$(tail -n +3 "$work/diff" | head -n 20)"
+            local more
+            more=$(($(wc -l <"$work/diff") - 22))
+            bad "quote $page:$line differs from $file:$lines ($name); - is the lesson, + the code:" \
+                "$(tail -n +3 "$work/diff" | head -n 20; [ "$more" -le 0 ] || echo "... ($more more lines)")"
         fi
     done <"$work/list"
 }
