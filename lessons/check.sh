@@ -76,8 +76,8 @@ if [ "$quotes_only" = no ]; then
     known_flags=$(printf '%s\n' "$help_all" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
     command -v gnuplot >/dev/null 2>&1 && have_gnuplot=yes
 fi
-# Long options of other programs that the pages call (pkg-config).
-other_flags="--cflags --libs"
+# Long options of other programs that the pages call (pkg-config, this script).
+other_flags="--cflags --libs --quotes"
 
 # Split a page into its runnable blocks: dir/NN.sh (the code), dir/NN.meta
 # ("LINE NEEDS"). Prints how many blocks there were.
