@@ -57,6 +57,7 @@ static void *reader_thread(void *arg)
     return NULL;
 }
 
+/* lesson:fan-in begin */
 static void *worker_thread(void *arg)
 {
     struct worker_slot *slot = arg;
@@ -73,6 +74,7 @@ static void *worker_thread(void *arg)
         channel_pipeline_close(p, p->writer_queue);
     return NULL;
 }
+/* lesson:fan-in end */
 
 static void *writer_thread(void *arg)
 {

@@ -248,6 +248,7 @@ static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
     }
 }
 
+/* lesson:chan-wait-room begin */
 /* Sleep until there is room or the channel is closed. The time spent asleep is
  * backpressure: add it to send_blocked_ns. Returns the time now. */
 static uint64_t chan_wait_room(struct chan *ch)
@@ -264,6 +265,7 @@ static uint64_t chan_wait_room(struct chan *ch)
     ch->st.send_blocked_ns += now - start;
     return now;
 }
+/* lesson:chan-wait-room end */
 
 /* Sleep until there is an item or the channel is closed. The time spent asleep
  * is starvation: add it to recv_starved_ns. Returns the time now. */
