@@ -118,7 +118,7 @@ int monitor_start(struct monitor *mon, struct job *job)
     memset(mon, 0, sizeof *mon);
     mon->job = job;
     mon->timeline = job->timeline_out.file;
-    mon->progress = o->progress && isatty(STDERR_FILENO);
+    mon->progress = o->progress && o->live == LIVE_MODE_OFF && isatty(STDERR_FILENO);
     mon->start_ns = now_ns();
     mon->total_bytes = job->reader.size;
     if (!mon->timeline && !mon->progress)
