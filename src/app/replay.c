@@ -298,6 +298,7 @@ static void replay_draw(struct replay_screen *sc, const struct live_frame *f)
 {
     char home[32];
     live_watch_home(home, sizeof home, sc->form == LIVE_PLAIN ? 0 : sc->drawn);
+    sc->text.cols = live_watch_cols(STDERR_FILENO);
     live_view_draw(f, sc->form, sc->form != LIVE_PLAIN, &sc->text);
     if (live_watch_write(STDERR_FILENO, home, strlen(home)) == 0 &&
         live_watch_write(STDERR_FILENO, sc->text.buf, sc->text.len) == 0 && sc->form != LIVE_PLAIN)

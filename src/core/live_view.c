@@ -31,11 +31,38 @@ static void put(struct live_text *t, const char *fmt, ...)
         t->len += (size_t)n < sizeof t->buf - t->len ? (size_t)n : sizeof t->buf - t->len - 1;
 }
 
+/* Cut the row being written to cols - 1 columns on screen: escape
+ * sequences take none, a UTF-8 character one. */
+static void cut_row(struct live_text *t)
+{
+    unsigned width = 0;
+    for (size_t i = t->row_start; i < t->len; i++) {
+        unsigned char ch = (unsigned char)t->buf[i];
+        if (ch == '\033') {
+            while (i + 1 < t->len && !((t->buf[i + 1] >= 'A' && t->buf[i + 1] <= 'Z') ||
+                                       (t->buf[i + 1] >= 'a' && t->buf[i + 1] <= 'z')))
+                i++;
+            i++;
+            continue;
+        }
+        if ((ch & 0xC0) == 0x80)
+            continue;
+        if (++width == t->cols) {
+            t->len = i;
+            put(t, "%s", C_RESET);
+            return;
+        }
+    }
+}
+
 /* End a row: in the redrawn forms, erase what an older, longer row left. */
 static void end_row(struct live_text *t, enum live_form form)
 {
+    if (form != LIVE_PLAIN && t->cols > 1)
+        cut_row(t);
     put(t, "%s\n", form == LIVE_PLAIN ? "" : "\033[K");
     t->lines++;
+    t->row_start = t->len;
 }
 
 void live_view_describe(const struct live_frame *f, const struct live_thread *th,
@@ -218,9 +245,11 @@ static void plain_line(const struct live_frame *f, struct live_text *t)
     live_view_describe(f, &f->reader, full(f, f->cpu_depth), false, r, sizeof r);
     live_view_describe(f, &f->writer, false, f->queues && f->writer_depth == 0, w, sizeof w);
     put(t, "%s %.1fs backend=%s reader=\"%s\"", f->title, f->elapsed_s, f->backend, r);
-    if (f->queues)
+    if (f->queues && f->capacity)
         put(t, " cpu_queue=%zu/%zu writer_queue=%zu/%zu", f->cpu_depth, f->capacity, f->writer_depth,
             f->capacity);
+    else if (f->queues)
+        put(t, " cpu_queue=%zu writer_queue=%zu", f->cpu_depth, f->writer_depth);
     put(t, " running=%u blocked_sending=%u", count_workers(f, LIVE_RUNNING),
         full(f, f->writer_depth) ? count_workers(f, LIVE_SENDING) : 0);
     if (f->lock_view)
@@ -245,6 +274,7 @@ void live_view_draw(const struct live_frame *f, enum live_form form, bool colour
 {
     t->len = 0;
     t->lines = 0;
+    t->row_start = 0;
     t->buf[0] = '\0';
     if (form == LIVE_PLAIN) {
         plain_line(f, t);

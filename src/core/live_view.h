@@ -68,6 +68,9 @@ struct live_text {
     char buf[LIVE_VIEW_BUF];
     size_t len;
     unsigned lines;
+    unsigned cols;              /* rows are cut to cols - 1 columns (0: no limit), so
+                                   none wraps and the cursor-up count stays true */
+    size_t row_start;
 };
 
 /* Draw f in form into t (replacing what it held). colour: use ANSI colours. */

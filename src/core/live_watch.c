@@ -30,6 +30,12 @@ enum live_form live_watch_form(int fd, bool force_plain, unsigned rows)
     return LIVE_FULL;
 }
 
+unsigned live_watch_cols(int fd)
+{
+    struct winsize ws;
+    return ioctl(fd, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+}
+
 int live_watch_write(int fd, const char *text, size_t len)
 {
     while (len > 0) {
@@ -114,6 +120,7 @@ static void live_draw(struct live_watch *lw)
         form = LIVE_SMALL; /* the frame grew (the workers started) or the window shrank */
     char home[32];
     live_watch_home(home, sizeof home, form == LIVE_PLAIN ? 0 : lw->drawn);
+    lw->text.cols = live_watch_cols(STDERR_FILENO);
     live_view_draw(&lw->frame, form, lw->colour, &lw->text);
     /* One write per frame: the cursor moves and the rows land together. */
     size_t hl = strlen(home);

@@ -52,6 +52,9 @@ void live_watch_stop(struct live_watch *lw);
  * dumb; short if the terminal has fewer rows than `rows`; else full. */
 enum live_form live_watch_form(int fd, bool force_plain, unsigned rows);
 
+/* The terminal's width in columns, or 0 when fd is no terminal. */
+unsigned live_watch_cols(int fd);
+
 /* Write all of text to fd (retrying short writes). Returns 0 or -1. */
 int live_watch_write(int fd, const char *text, size_t len);
 

@@ -32,8 +32,10 @@ int pipeline_read(struct job *job, struct chunk **out)
 {
     if (job_failed(job))
         return -1;
-    if (job->reader.done)
+    if (job->reader.done) {
+        live_set(job->live, LIVE_SLOT_READER, LIVE_DONE, 0);
         return 0;
+    }
     uint64_t k = job->reader.next_index;
     /* Ordered runs: chunk i may enter only once the writer is close enough. */
     if (job->ordered) {
