@@ -83,7 +83,7 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
     pipeline_deliver(l->job, c);
     uint64_t done = now_ns();
     pthread_mutex_unlock(&l->writer_lock);
-    live_worker(live, w->id, LIVE_IDLE, c->index);
+    live_worker(live, w->id, LIVE_IDLE, 0); /* c is freed: no index */
     if (m->enabled) {
         hist_record(&m->lock_wait, got - asked);
         hist_record(&m->lock_hold, done - got);
