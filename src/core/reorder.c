@@ -77,14 +77,6 @@ struct chunk *reorder_take(struct reorder *r)
     return c;
 }
 
-uint64_t reorder_parked_now(struct reorder *r)
-{
-    pthread_mutex_lock(&r->lock);
-    uint64_t n = r->parked;
-    pthread_mutex_unlock(&r->lock);
-    return n;
-}
-
 void reorder_cancel(struct reorder *r)
 {
     pthread_mutex_lock(&r->lock);

@@ -50,9 +50,6 @@ void reorder_put(struct reorder *r, struct chunk *c);
 /* The chunk at `next`, if it has arrived (and advance next); else NULL. */
 struct chunk *reorder_take(struct reorder *r);
 
-/* How many chunks are parked now (for the live view). */
-uint64_t reorder_parked_now(struct reorder *r);
-
 /* Wake every waiter for good: used when the run fails. */
 void reorder_cancel(struct reorder *r);
 
