@@ -75,7 +75,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
                          $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
 
-.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-scale bench-regimes bench-chan bench-grain layers
+.PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-scale bench-regimes bench-chan bench-grain bench-live layers
 all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)
 
 # Which include paths an object is compiled with: those of its layer.
@@ -120,7 +120,7 @@ RESULTS := $(CURDIR)/build/test-results.txt
 # One suite list per variant; tests/run-suites.sh runs each under a timeout and
 # appends "suite passed failed" lines to $(RESULTS).
 check-unit: $(B)/pipelab $(TEST_BIN) ## the unit suites and tests/*.sh of one variant (SAN=...)
-	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh tests/plots.sh
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh tests/plots.sh tests/live.sh
 
 check-tsan: $(B)/pipelab $(TSAN_TESTS) ## the threaded suites, to run with SAN=tsan
 	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
@@ -213,6 +213,9 @@ bench-chan: $(B)/pipelab $(B)/libpipelab.a ## channel handoff: naive (lab 1) vs 
 
 bench-grain: $(B)/pipelab ## speedup over serial against chunk size, every backend: out/data/grain.csv, out/plots/grain.svg
 	@bench/grain.sh $(B)/pipelab
+
+bench-live: $(B)/pipelab ## the cost of --live: off against on (plain lines to a file), interleaved; the ratio
+	@bench/live.sh $(B)/pipelab
 
 # Speed and memory targets are checked here, never in timed tests.
 bench: bench-serial bench-pigz ## both benchmarks (the speed targets live here, not in tests)

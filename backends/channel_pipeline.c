@@ -48,11 +48,13 @@ static void *reader_thread(void *arg)
     struct chunk *c;
     while (pipeline_read(p->job, &c) == 1) {
         /* Blocks while cpu_queue is full: this wait is the backpressure. */
+        live_set(p->job->live, LIVE_SLOT_READER, LIVE_SENDING, c->index);
         if (channel_send(p->cpu_queue, c) != CHAN_OK) {
             chunk_free(c);
             break;
         }
     }
+    live_set(p->job->live, LIVE_SLOT_READER, LIVE_DONE, 0);
     channel_pipeline_close(p, p->cpu_queue);
     return NULL;
 }
@@ -63,12 +65,15 @@ static void *worker_thread(void *arg)
     struct worker_slot *slot = arg;
     struct channel_pipeline *p = slot->shared;
     void *item;
+    live_worker(p->job->live, slot->w.id, LIVE_RECEIVING, 0);
     while (channel_recv(p->cpu_queue, &item) == CHAN_OK) {
         struct chunk *c = item;
-        if (pipeline_process(p->job, &slot->w, c) != 0 ||
+        if (pipeline_process(p->job, &slot->w, c) != 0 || /* leaves it LIVE_SENDING */
             channel_send(p->writer_queue, c) != CHAN_OK)
             chunk_free(c); /* the job failed: drop it and drain the rest */
+        live_worker(p->job->live, slot->w.id, LIVE_RECEIVING, 0);
     }
+    live_worker(p->job->live, slot->w.id, LIVE_DONE, 0);
     /* The last worker out closes the writer's channel (fan-in). */
     if (atomic_fetch_sub(&p->workers_running, 1) == 1)
         channel_pipeline_close(p, p->writer_queue);
@@ -80,8 +85,12 @@ static void *writer_thread(void *arg)
 {
     struct channel_pipeline *p = arg;
     void *item;
-    while (channel_recv(p->writer_queue, &item) == CHAN_OK)
+    live_set(p->job->live, LIVE_SLOT_WRITER, LIVE_RECEIVING, 0);
+    while (channel_recv(p->writer_queue, &item) == CHAN_OK) {
         pipeline_deliver(p->job, item); /* frees it, even after a failure */
+        live_set(p->job->live, LIVE_SLOT_WRITER, LIVE_RECEIVING, 0);
+    }
+    live_set(p->job->live, LIVE_SLOT_WRITER, LIVE_DONE, 0);
     return NULL;
 }
 

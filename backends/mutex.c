@@ -66,6 +66,8 @@ static int legacy_read_everything(struct legacy *l)
 static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
 {
     struct metrics *m = l->job->metrics;
+    struct live_state *live = l->job->live;
+    live_worker(live, w->id, LIVE_WAIT_PERMIT, c->index);
     if (tokens_acquire(&l->semaphore) != 0) {
         chunk_free(c);
         return;
@@ -76,11 +78,14 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
         return;
     }
     uint64_t asked = now_ns();
-    xmutex_lock(&l->writer_lock);                 /* <- contention point */
+    live_worker(live, w->id, LIVE_WAIT_LOCK, c->index);
+    xmutex_lock(&l->writer_lock);          /* <- contention point */
+    live_worker(live, w->id, LIVE_WRITING, c->index);
     uint64_t got = now_ns();
     pipeline_deliver(l->job, c);
     uint64_t done = now_ns();
     xmutex_unlock(&l->writer_lock);
+    live_worker(live, w->id, LIVE_IDLE, 0); /* c is freed: no index */
     if (m->enabled) {
         hist_record(&m->lock_wait, got - asked);
         hist_record(&m->lock_hold, done - got);

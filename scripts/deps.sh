@@ -23,6 +23,7 @@ elif ! ls "$(clang -print-runtime-dir)"/libclang_rt.fuzzer-* >/dev/null 2>&1; th
     missing="$missing libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
 fi
 command -v man >/dev/null 2>&1     || missing="$missing man-db"    # tests/install.sh renders the man page
+command -v tmux >/dev/null 2>&1    || missing="$missing tmux"      # tests/live.sh runs --live in real terminals
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

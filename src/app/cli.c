@@ -22,13 +22,14 @@
 enum {
     C_PROCESS = 1 << 0, C_RESTORE = 1 << 1, C_VERIFY = 1 << 2, C_INSPECT = 1 << 3,
     C_GEN = 1 << 4, C_KEYGEN = 1 << 5, C_BACKENDS = 1 << 6, C_COMPARE = 1 << 7,
-    C_BENCH = 1 << 8, C_CHANBENCH = 1 << 9,
+    C_BENCH = 1 << 8, C_CHANBENCH = 1 << 9, C_REPLAY = 1 << 10,
 };
 #define C_RUNS (C_PROCESS | C_COMPARE | C_BENCH)   /* commands that run the pipeline */
 #define C_ONE (C_PROCESS | C_COMPARE)   /* settings bench sweeps as lists instead */
 
 /* T_UINT fills an unsigned field, T_U64 a uint64_t, T_INT64 an int64_t. */
-enum option_type { T_STRING, T_UINT, T_U64, T_INT64, T_SIZE, T_FLAG, T_NOFLAG, T_FORMAT, T_KIND };
+enum option_type { T_STRING, T_UINT, T_U64, T_INT64, T_SIZE, T_FLAG, T_NOFLAG, T_FORMAT, T_KIND,
+                   T_LIVE /* a flag that may take =plain */ };
 
 struct cli_option {
     const char *name;
@@ -88,6 +89,10 @@ static const struct cli_option cli_options[] = {
       "write per-chunk spans as Chrome trace-event JSON (open in Perfetto)" },
     { "no-progress", NULL, T_NOFLAG, F(progress), 0, 0, C_PROCESS,
       "no progress bar (it is shown only when stderr is a terminal anyway)" },
+    { "live", NULL, T_LIVE, F(live), 0, 0, C_PROCESS | C_COMPARE,
+      "watch the pipeline run on stderr (--live=plain: a line every 0.5 s)" },
+    { "speed", "X", T_STRING, F(speed), 0, 0, C_REPLAY,
+      "replay: times real time (default 1; 10 plays ten times faster)" },
     { "backends", "LIST", T_STRING, F(backends), 0, 0, C_COMPARE | C_BENCH,
       "backends to run (default serial,mutex,bounded,unbounded,lockfree)" },
     { "csv", "FILE", T_STRING, F(csv), 0, 0, C_COMPARE | C_BENCH | C_CHANBENCH,
@@ -155,6 +160,8 @@ static const struct cli_command cli_commands[] = {
       "switches, CPU per message", command_chanbench },
     { "backends", C_BACKENDS, 0, "backends", "list the synchronisation backends",
       command_backends },
+    { "replay", C_REPLAY, 1, "replay TRACE", "play a recorded --trace in the live view",
+      command_replay },
 };
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
@@ -275,6 +282,13 @@ static int cli_set(const struct cli_option *opt, const char *value, struct optio
         if (gen_kind_parse(value, (enum gen_kind *)field) != 0)
             break;
         return 0;
+    case T_LIVE:
+        if (value != NULL && strcmp(value, "plain") != 0) {
+            warnx_msg("--live=%s: the only value --live takes is plain", value);
+            return EX_USAGE;
+        }
+        *(enum live_mode *)field = value == NULL ? LIVE_MODE_AUTO : LIVE_MODE_PLAIN;
+        return 0;
     }
     if (opt->type == T_SIZE)
         warnx_msg("--%s: '%s' is not a size from 1 to %llu bytes (use K, M or G)", opt->name,
@@ -301,6 +315,8 @@ static int cli_parse_option(const struct cli_command *cmd, int argc, char **argv
         return EX_USAGE;
     }
     const char *value = NULL;
+    if (opt->type == T_LIVE) /* --live or --live=plain */
+        return cli_set(opt, eq ? eq + 1 : NULL, o);
     if (opt->arg == NULL && eq != NULL) { /* a flag such as --ordered */
         warnx_msg("--%s takes no value", opt->name);
         return EX_USAGE;

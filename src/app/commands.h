@@ -17,5 +17,6 @@ int command_backends(const struct options *o);
 int command_compare(const struct options *o);
 int command_bench(const struct options *o);
 int command_chanbench(const struct options *o);
+int command_replay(const struct options *o);
 
 #endif

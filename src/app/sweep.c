@@ -66,6 +66,8 @@ static void sweep_args(struct arglist *a, const struct options *o, const char *b
     if (strstr(o->stages, "encrypt") != NULL)
         arg_add(a, "--key-file=%s", key_file);
     arg_add(a, "--no-progress");
+    if (o->live != LIVE_MODE_OFF) /* compare --live: each backend shows in turn */
+        arg_add(a, "%s", o->live == LIVE_MODE_PLAIN ? "--live=plain" : "--live");
     arg_add(a, "--metrics=csv");
     arg_add(a, "--metrics-out=%s/metrics.csv", dir);
 }

@@ -3,6 +3,7 @@
  */
 #include "job.h"
 #include "keys.h"
+#include "live_watch.h"
 #include "monitor.h"
 #include "util.h"
 #include "xthread.h"
@@ -197,6 +198,10 @@ static int job_make_shared(struct job *job, const struct options *opt)
 {
     struct metrics *m = metrics_new(job->backend.name, opt->workers);
     job->metrics = m;
+    /* Always there: the threads' stores cost the same watched or not, and a
+     * backend never has to ask. The mutex backend's task threads may
+     * outnumber --workers (OPTIONS_MAX_WORKERS bounds both). */
+    job->live = live_state_new(OPTIONS_MAX_WORKERS);
     /* --metrics none turns off what costs per event (histograms); the
      * counters channels keep anyway stay on. */
     m->enabled = strcmp(opt->metrics, "none") != 0 || opt->timeline != NULL || opt->trace != NULL;
@@ -262,6 +267,7 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
     }
     return 0;
 fail:
+    live_state_free(job->live);
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
     xmutex_destroy(&job->hook_lock);
@@ -281,6 +287,7 @@ void job_close(struct job *job)
     }
     job_forget_abort(job, &job->cpu_tokens);
     tokens_destroy(&job->cpu_tokens);
+    live_state_free(job->live);
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
     xmutex_destroy(&job->hook_lock);
@@ -359,17 +366,23 @@ int job_run(struct job *job)
 {
     struct metrics *m = job->metrics;
     struct monitor mon;
+    struct live_watch live;
+    live.running = false; /* stopping one never started is a no-op */
     m->start_ns = now_ns();
     if (job->opt->trace != NULL) {
         job->trace = xmalloc(sizeof *job->trace);
         trace_init(job->trace, m->start_ns);
     }
     int rc = monitor_start(&mon, job);
-    if (rc != 0) /* monitor_start has said why: an empty message adds no line */
+    if (rc == 0)
+        rc = live_watch_start(&live, job);
+    if (rc != 0) /* the one that failed has said why: an empty message adds no line */
         job_fail(job, rc, "%s", "");
     else if (job->backend.run(job) != 0 && !job_failed(job))
         job_fail(job, EX_SOFTWARE, "backend %s failed without saying why", job->backend.name);
     m->end_ns = now_ns();
+    /* Before any message: the last frame stays above it, the terminal restored. */
+    live_watch_stop(&live);
 
     rc = job_finish_output(job);
     monitor_stop(&mon);

@@ -18,6 +18,7 @@
 
 #include "chunk.h"
 #include "container.h"
+#include "live_state.h"
 #include "metrics.h"
 #include "options.h"
 #include "reader.h"
@@ -70,6 +71,7 @@ struct job {
     atomic_uint_fast64_t bytes_read;     /* for the monitor: updated per chunk */
     atomic_uint_fast64_t bytes_written;
     struct trace *trace;              /* NULL unless --trace */
+    struct live_state *live;          /* what each thread does now (owned) */
     /* The reports, opened with the output before the run and committed with
      * it after (all or none); unopened ones stay all zero. */
     struct output metrics_out, trace_out, timeline_out;

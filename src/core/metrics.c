@@ -76,6 +76,19 @@ size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q)
     return depth;
 }
 
+bool metrics_queue_now(struct metrics *m, struct metrics_queue *q, size_t *depth,
+                       size_t *capacity)
+{
+    xmutex_lock(&m->live_lock);
+    bool live = q->live != NULL;
+    if (live) {
+        *depth = channel_len(q->live);
+        *capacity = channel_capacity(q->live);
+    }
+    xmutex_unlock(&m->live_lock);
+    return live;
+}
+
 long metrics_peak_rss_kb(void)
 {
     struct rusage ru;

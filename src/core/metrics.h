@@ -76,6 +76,12 @@ void metrics_queue_snapshot(struct metrics *m, struct metrics_queue *q, struct c
 /* Current length of a queue's channel, or 0 when there is none (sampler). */
 size_t metrics_queue_depth_now(struct metrics *m, struct metrics_queue *q);
 
+/* For the live view: the queue's current depth and capacity, under the lock
+ * that guards `live`. Returns false (both left alone) when it has no channel
+ * now. */
+bool metrics_queue_now(struct metrics *m, struct metrics_queue *q, size_t *depth,
+                       size_t *capacity);
+
 /* Peak resident set size of this process so far, in KiB. */
 long metrics_peak_rss_kb(void);
 

@@ -96,20 +96,7 @@ static void *monitor_thread(void *arg)
  * program either way (xthread.h). */
 static void monitor_init_sync(struct monitor *mon)
 {
-    pthread_condattr_t attr;
-    int err = pthread_condattr_init(&attr);
-    if (err != 0)
-        xthread_fail("pthread_condattr_init", err);
-    /* Deadlines on the monotonic clock: a clock change cannot stall us. */
-    err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (err != 0)
-        xthread_fail("pthread_condattr_setclock", err);
-    err = pthread_cond_init(&mon->wake, &attr);
-    if (err != 0)
-        xthread_fail("pthread_cond_init", err);
-    err = pthread_condattr_destroy(&attr);
-    if (err != 0)
-        xthread_fail("pthread_condattr_destroy", err);
+    xcond_init_monotonic(&mon->wake);
     xmutex_init(&mon->lock);
 }
 
@@ -119,7 +106,7 @@ int monitor_start(struct monitor *mon, struct job *job)
     memset(mon, 0, sizeof *mon);
     mon->job = job;
     mon->timeline = job->timeline_out.file;
-    mon->progress = o->progress && isatty(STDERR_FILENO);
+    mon->progress = o->progress && o->live == LIVE_MODE_OFF && isatty(STDERR_FILENO);
     mon->start_ns = now_ns();
     mon->total_bytes = job->reader.size;
     if (!mon->timeline && !mon->progress)

@@ -20,6 +20,7 @@ void options_defaults(struct options *o)
     o->fail_at_chunk = -1;
     o->metrics = "none";
     o->progress = true;
+    o->speed = "1";
     o->backends = "serial,mutex,bounded,unbounded,lockfree";
     o->workers_list = "1,2,4";
     o->depths = "4";

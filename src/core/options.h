@@ -17,6 +17,10 @@
 #define OPTIONS_MAX_WORKERS 256
 #define OPTIONS_MAX_DEPTH 65536
 
+/* --live: off, on (a redrawn view on a terminal, plain lines elsewhere), or
+ * --live=plain (plain lines always). */
+enum live_mode { LIVE_MODE_OFF, LIVE_MODE_AUTO, LIVE_MODE_PLAIN };
+
 struct options {
     const char *command;
     const char *in;                 /* first operand */
@@ -51,6 +55,10 @@ struct options {
     const char *timeline;
     const char *trace;
     bool progress;                  /* progress bar on a terminal (--no-progress) */
+    enum live_mode live;            /* --live: the view of the running pipeline */
+
+    /* replay */
+    const char *speed;              /* --speed X: times real time (default 1) */
 
     /* compare and bench */
     const char *backends;           /* "serial,mutex,..." */

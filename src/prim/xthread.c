@@ -54,6 +54,23 @@ void xcond_init(pthread_cond_t *cond)
         xthread_fail("pthread_cond_init", err);
 }
 
+void xcond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    int err = pthread_condattr_init(&attr);
+    if (err != 0)
+        xthread_fail("pthread_condattr_init", err);
+    err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (err != 0)
+        xthread_fail("pthread_condattr_setclock", err);
+    err = pthread_cond_init(cond, &attr);
+    if (err != 0)
+        xthread_fail("pthread_cond_init", err);
+    err = pthread_condattr_destroy(&attr);
+    if (err != 0)
+        xthread_fail("pthread_condattr_destroy", err);
+}
+
 void xcond_destroy(pthread_cond_t *cond)
 {
     int err = pthread_cond_destroy(cond);

@@ -38,6 +38,9 @@ void xmutex_lock(pthread_mutex_t *mu);
 void xmutex_unlock(pthread_mutex_t *mu);
 
 void xcond_init(pthread_cond_t *cond);
+/* A condition variable whose xcond_timedwait deadlines are on CLOCK_MONOTONIC:
+ * a change of the wall clock cannot stall a periodic thread. */
+void xcond_init_monotonic(pthread_cond_t *cond);
 void xcond_destroy(pthread_cond_t *cond);
 void xcond_wait(pthread_cond_t *cond, pthread_mutex_t *mu);
 void xcond_signal(pthread_cond_t *cond);
