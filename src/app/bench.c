@@ -30,34 +30,23 @@ struct value_list {
     int count;
 };
 
+static int bench_number(void *list, int i, const char *word)
+{
+    return parse_uint(word, 0, 10000000, &((struct value_list *)list)->v[i]);
+}
+
+static int bench_size(void *list, int i, const char *word)
+{
+    return parse_size(word, 256u << 20, &((struct value_list *)list)->v[i]);
+}
+
 /* "1,2,4" or "256K,1M" into a list; sizes take K/M/G. */
 static int bench_list(const char *flag, const char *text, bool sizes, struct value_list *out)
 {
-    char buf[LIST_MAX * 32];
-    out->count = 0;
-    if (strlen(text) >= sizeof buf) {
-        warnx_msg("--%s: the list is too long (at most %d values)", flag, LIST_MAX);
-        return EX_USAGE;
-    }
-    snprintf(buf, sizeof buf, "%s", text);
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        uint64_t v;
-        if (out->count == LIST_MAX) {
-            warnx_msg("--%s: the list is too long (at most %d values)", flag, LIST_MAX);
-            return EX_USAGE;
-        }
-        if (sizes ? parse_size(w, 256u << 20, &v) : parse_uint(w, 0, 10000000, &v)) {
-            warnx_msg("--%s: '%s' is not a valid list item", flag, w);
-            return EX_USAGE;
-        }
-        out->v[out->count++] = v;
-    }
-    if (out->count == 0) {
-        warnx_msg("--%s: the list is empty", flag);
-        return EX_USAGE;
-    }
-    return 0;
+    out->count = sizes ? parse_list(flag, text, LIST_MAX, "a size up to 256M", bench_size, out)
+                       : parse_list(flag, text, LIST_MAX, "a number from 0 to 10000000",
+                                    bench_number, out);
+    return out->count > 0 ? 0 : EX_USAGE;
 }
 
 struct bench_plan {

@@ -40,58 +40,36 @@ struct chanbench_list {
     int count;
 };
 
-static int chanbench_parse_impl(const char *word, uint64_t *v)
+static int chanbench_parse_impl(void *list, int i, const char *word)
 {
     enum channel_impl impl;
     if (channel_impl_parse(word, &impl) != 0)
         return -1;
-    *v = (uint64_t)impl;
+    ((struct chanbench_list *)list)->v[i] = (uint64_t)impl;
     return 0;
 }
 
-static int chanbench_parse_shape(const char *word, uint64_t *v)
+static int chanbench_parse_shape(void *list, int i, const char *word)
 {
     enum chanbench_shape shape;
     if (chanbench_shape_parse(word, &shape) != 0)
         return -1;
-    *v = (uint64_t)shape;
+    ((struct chanbench_list *)list)->v[i] = (uint64_t)shape;
     return 0;
 }
 
-static int chanbench_parse_capacity(const char *word, uint64_t *v)
+static int chanbench_parse_capacity(void *list, int i, const char *word)
 {
-    return parse_uint(word, 1, OPTIONS_MAX_DEPTH, v);
+    return parse_uint(word, 1, OPTIONS_MAX_DEPTH, &((struct chanbench_list *)list)->v[i]);
 }
 
 /* "a,b,c" into out, each word through parse; `allowed` names what a word may
  * be, for the one line that refuses a bad list. */
 static int chanbench_list(const char *flag, const char *text, const char *allowed,
-                          int (*parse)(const char *, uint64_t *), struct chanbench_list *out)
+                          int (*parse)(void *, int, const char *), struct chanbench_list *out)
 {
-    char buf[CHANBENCH_LIST_MAX * 32];
-    out->count = 0;
-    if (strlen(text) >= sizeof buf) {
-        warnx_msg("--%s: the list is too long (at most %d values)", flag, CHANBENCH_LIST_MAX);
-        return EX_USAGE;
-    }
-    snprintf(buf, sizeof buf, "%s", text);
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (out->count == CHANBENCH_LIST_MAX) {
-            warnx_msg("--%s: the list is too long (at most %d values)", flag, CHANBENCH_LIST_MAX);
-            return EX_USAGE;
-        }
-        if (parse(w, &out->v[out->count]) != 0) {
-            warnx_msg("--%s: '%s' is not %s", flag, w, allowed);
-            return EX_USAGE;
-        }
-        out->count++;
-    }
-    if (out->count == 0) {
-        warnx_msg("--%s: the list is empty (name %s)", flag, allowed);
-        return EX_USAGE;
-    }
-    return 0;
+    out->count = parse_list(flag, text, CHANBENCH_LIST_MAX, allowed, parse, out);
+    return out->count > 0 ? 0 : EX_USAGE;
 }
 
 struct chanbench_plan {

@@ -187,33 +187,19 @@ void sweep_result_free(struct sweep_result *r)
     r->header = r->row = NULL;
 }
 
+static int sweep_backend_name(void *names, int i, const char *word)
+{
+    if (backend_find(word) == NULL)
+        return -1;
+    snprintf(((char (*)[32])names)[i], 32, "%s", word);
+    return 0;
+}
+
 int sweep_backend_list(const char *list, char names[SWEEP_MAX_BACKENDS][32], int *count)
 {
-    char buf[SWEEP_MAX_BACKENDS * 32];
-    *count = 0;
-    if (strlen(list) >= sizeof buf) {
-        warnx_msg("--backends: the list is too long (at most %d backends)", SWEEP_MAX_BACKENDS);
-        return EX_USAGE;
-    }
-    snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (backend_find(w) == NULL) {
-            warnx_msg("--backends: unknown backend '%s' (see `pipelab backends`)", w);
-            return EX_USAGE;
-        }
-        if (*count == SWEEP_MAX_BACKENDS) {
-            warnx_msg("--backends: the list is too long (at most %d backends)",
-                      SWEEP_MAX_BACKENDS);
-            return EX_USAGE;
-        }
-        snprintf(names[(*count)++], 32, "%s", w);
-    }
-    if (*count == 0) {
-        warnx_msg("--backends: the list is empty (name at least one, see `pipelab backends`)");
-        return EX_USAGE;
-    }
-    return 0;
+    *count = parse_list("backends", list, SWEEP_MAX_BACKENDS, "a backend `pipelab backends` lists",
+                        sweep_backend_name, names);
+    return *count > 0 ? 0 : EX_USAGE;
 }
 
 static const char *const sweep_files[] = { "out", "metrics.csv", "key", "input" };

@@ -88,6 +88,32 @@ int parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
     return 0;
 }
 
+int parse_list(const char *flag, const char *text, int max, const char *what,
+               int (*each)(void *ctx, int i, const char *word), void *ctx)
+{
+    char buf[1024];
+    int n = 0;
+    if (strlen(text) >= sizeof buf) {
+        warnx_msg("--%s: the list is too long (at most %d values)", flag, max);
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save), n++) {
+        if (n == max) {
+            warnx_msg("--%s: the list is too long (at most %d values)", flag, max);
+            return -1;
+        }
+        if (each(ctx, n, w) != 0) {
+            warnx_msg("--%s: '%s' is not %s", flag, w, what);
+            return -1;
+        }
+    }
+    if (n == 0)
+        warnx_msg("--%s: the list is empty (name %s)", flag, what);
+    return n > 0 ? n : -1;
+}
+
 int parse_size(const char *text, uint64_t max, uint64_t *out)
 {
     if (text == NULL || *text < '0' || *text > '9')

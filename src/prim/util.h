@@ -35,6 +35,14 @@ int parse_size(const char *text, uint64_t max, uint64_t *out);
 /* Parse a non-negative integer in [min, max]. Returns 0 or -1. */
 int parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 
+/* A comma-separated option value ("1,2,4", "mutex,lockfree"), word by word:
+ * each(ctx, i, word) takes word i and returns 0, or -1 when the word is not
+ * `what` ("a capacity from 1 to 65536"). An empty list, one of more than max
+ * words, or a bad word is refused with one line naming --flag. Returns the
+ * number of words, or -1 after printing why. */
+int parse_list(const char *flag, const char *text, int max, const char *what,
+               int (*each)(void *ctx, int i, const char *word), void *ctx);
+
 /* Print "pipelab: <message>" on stderr. */
 void warnx_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
