@@ -22,26 +22,10 @@
 # records at the offsets `pipelab inspect` prints).
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-P=${PIPELAB:-build/pipelab}
-case $P in /*) ;; *) P=$root/$P ;; esac
-if [ ! -x "$P" ]; then
-    echo "[  FAILED  ] setup: $P is not an executable (run make first)"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-cli-XXXXXX") || exit 1
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-cd "$T" || exit 1
+. "$(dirname "$0")/lib.sh"
+test_pipelab
+test_scratch cli
 unset PIPELAB_PASSPHRASE
-
-passed=0
-failed=0
-ok()   { passed=$((passed + 1)); echo "[       OK ] $1"; }
-fail() { failed=$((failed + 1)); echo "[  FAILED  ] $1: $2"; }
 
 # The first line of a file, for failure messages.
 first_line() { head -n 1 "$1" 2>/dev/null | cut -c 1-200; }
@@ -1101,5 +1085,4 @@ then ok "lockfree: --fail-at-chunk 3 stops a slow run, no output"
 else fail "lockfree: --fail-at-chunk 3 stops a slow run, no output" \
           "exit $rc (124: still running after 5 s), ${why:-}$(first_line lf.err)"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary

@@ -18,25 +18,12 @@
 # Prints "[       OK ] name" or "[  FAILED  ] name: why", then "N passed, M failed".
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-P=${PIPELAB:-build/pipelab}
-case $P in /*) ;; *) P=$root/$P ;; esac
-if [ ! -x "$P" ]; then
-    echo "[  FAILED  ] setup: $P is not an executable (run make first)"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
+. "$(dirname "$0")/lib.sh"
+test_pipelab
 page=$root/man/pipelab.1
-T=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-install-XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-passed=0
-failed=0
-ok()  { passed=$((passed + 1)); echo "[       OK ] $1"; }
-bad() { failed=$((failed + 1)); echo "[  FAILED  ] $1: $2"; }
+test_scratch install
 # check NAME WHY COMMAND...: OK when COMMAND succeeds.
-check() { local name=$1 why=$2; shift 2; if "$@"; then ok "$name"; else bad "$name" "$why"; fi; }
+check() { local name=$1 why=$2; shift 2; if "$@"; then ok "$name"; else fail "$name" "$why"; fi; }
 files_exist() { local f; for f in "$@"; do [ -f "$f" ] || return 1; done; }
 
 # The make of this kit, without the jobserver or level of a calling make.
@@ -75,7 +62,7 @@ if command -v man >/dev/null 2>&1; then
     [ -s "$T/man.err" ] && rc="$rc, $(head -n 3 "$T/man.err")"
     check "man page renders without a warning" "exit $rc" [ "$rc" = 0 ]
 else
-    bad "man page renders without a warning" "man is not installed (scripts/deps.sh installs man-db)"
+    fail "man page renders without a warning" "man is not installed (scripts/deps.sh installs man-db)"
 fi
 
 # ---- bash completion -----------------------------------------------------------
@@ -122,7 +109,7 @@ mkdir -p "$prefix/bin" && echo keep >"$prefix/bin/other-tool"   # not ours: must
 if kit_make install PREFIX="$prefix" >"$T/install.log" 2>&1; then
     ok "make install PREFIX=..."
 else
-    bad "make install PREFIX=..." "$(tail -n 3 "$T/install.log")"
+    fail "make install PREFIX=..." "$(tail -n 3 "$T/install.log")"
 fi
 check "install: the binary runs" "$prefix/bin/pipelab --version failed" \
     sh -c '"$1" --version | grep -q "^pipelab "' sh "$prefix/bin/pipelab"
@@ -156,5 +143,4 @@ for target in $(cd "$root" && cat Makefile ./*/*.mk 2>/dev/null | sed -n 's/^\.P
 done
 check "make help lists every target" "not listed:$undocumented" [ -z "$undocumented" ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary

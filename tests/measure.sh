@@ -6,14 +6,9 @@
 # per stage; compare prints a row per backend; bench writes one CSV row per
 # run, with repeats interleaved (A B A B). Prints "N passed, M failed".
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-P=${PIPELAB:-$root/build/pipelab}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir" || exit 1
-passed=0; failed=0
-ok()   { echo "[       OK ] $1"; passed=$((passed + 1)); }
-fail() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. "$(dirname "$0")/lib.sh"
+test_pipelab
+test_scratch measure
 check() { name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name" "$*"; fi; }
 
 "$P" gen in.bin --size 3M --kind text --seed 3 && "$P" keygen k || exit 1
@@ -117,5 +112,4 @@ for bad in "--impls mutex,nope" "--capacities 4,0" "--capacities x" "--shapes 2p
     else fail "chanbench refuses $bad with one line (64)" "exit $rc: $(cat bad.err)"; fi
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary

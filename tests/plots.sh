@@ -3,13 +3,8 @@
 # CSV files whose answers are known: median.awk (the kit's one median) and
 # verdicts.awk (the report's verdicts). Prints "N passed, M failed".
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir" || exit 1
-passed=0; failed=0
-ok()   { echo "[       OK ] $1"; passed=$((passed + 1)); }
-fail() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. "$(dirname "$0")/lib.sh"
+test_scratch plots
 # same NAME WANT GOT
 same() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "want '$2', got '$3'"; fi; }
 median() { awk -F, "$@" -f "$root/plots/median.awk" data.csv 2>&1; }
@@ -111,5 +106,4 @@ mkdir -p empty; echo "x,y" > empty/x.csv
 REPORT_DIR=rep2 "$root/plots/report-machines.sh" empty >/dev/null 2>&1
 same "report DATA: nothing usable is an error (65)" 65 $?
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary
