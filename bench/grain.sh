@@ -2,16 +2,20 @@
 # grain.sh PIPELAB — speedup over serial against chunk size (make bench-grain).
 #
 # The fine-grained regime: --stages checksum (a few microseconds of work per
-# 4 KiB), 2 workers, generated text of GRAIN_SIZE (default 32M), every backend
+# 4 KiB), 2 workers, generated text of GRAIN_SIZE (default 64M), every backend
 # `pipelab backends` lists, chunk sizes 4K 16K 64K 256K 1M 4M, GRAIN_REPEATS
 # (default 5) repeats interleaved by `pipelab bench`, each run its own
 # process. At small chunks a backend pays one handoff per chunk and little
 # work, so the channel decides the result; at 1 MiB and more the work does.
+# All of that at the default channel depth (4). Then the 4K runs once more with
+# GRAIN_DEEP (default 16) chunks per channel: a deeper channel lets each
+# thread run longer before it must wait, so fewer handoffs end in a sleep.
 #
 # Writes out/data/grain.csv (bench's CSV, one row per run) and
 # out/plots/grain.svg (and .png), and prints the median speedups and the
-# targets at 4K: lockfree >= 1.6x serial, bounded >= 1.2x serial, as PASS or
-# MISS (exit 0 either way: a benchmark reports).
+# targets at 4K and the default depth: lockfree >= 1.6x serial, bounded >=
+# 1.2x serial, as PASS or MISS (exit 0 either way: a benchmark reports), and
+# the same two at depth GRAIN_DEEP for comparison (out/data/grain-deep.csv).
 #
 #   bench/grain.sh --draw CSV DIR   only draw DIR/grain.svg and .png from CSV
 #   bench/grain.sh --table CSV      only print the median speedups (Markdown)
@@ -73,13 +77,14 @@ case "${1:-}" in
 esac
 
 pipelab=$1
-csv=out/data/grain.csv; size=${GRAIN_SIZE:-32M}; repeats=${GRAIN_REPEATS:-5}
+csv=out/data/grain.csv; size=${GRAIN_SIZE:-64M}; repeats=${GRAIN_REPEATS:-5}
+deep=${GRAIN_DEEP:-16}; deep_csv=out/data/grain-deep.csv
 mkdir -p out/data out/plots
 command -v gnuplot >/dev/null || { echo "gnuplot not found: sudo apt-get install gnuplot-nox" >&2; exit 69; }
 backends=$("$pipelab" backends | awk '{ printf "%s%s", sep, $1; sep = "," }')
 echo "machine: $("$pipelab" --machine)"
 echo "$(awk '{ printf "load average: %s, %s, %s", $1, $2, $3 }' /proc/loadavg) before the runs"
-set -- bench --backends "$backends" --workers-list 2 --chunk-sizes "$chunks" --stages checksum \
+set -- bench --backends "$backends" --workers-list 2 --depths 4 --chunk-sizes "$chunks" --stages checksum \
     --size "$size" --repeats "$repeats" --csv "$csv"
 echo "$pipelab $*"
 "$pipelab" "$@" 2>/dev/null
@@ -90,18 +95,27 @@ table "$csv"
 echo
 echo "plot: out/plots/grain.svg; data: $csv"
 echo
-at4k() { # at4k BACKEND: its median speedup at 4K, or nothing
-    work=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-grain.XXXXXX"); speedups "$csv" "$work"
-    if [ -f "$work/grain-$1.dat" ]; then awk '$1 == 4 { print $2 }' "$work/grain-$1.dat"; fi
+at4k() { # at4k CSV BACKEND: its median speedup at 4K in CSV, or nothing
+    work=$(mktemp -d "${TMPDIR:-/tmp}/pipelab-grain.XXXXXX"); speedups "$1" "$work"
+    if [ -f "$work/grain-$2.dat" ]; then awk '$1 == 4 { print $2 }' "$work/grain-$2.dat"; fi
     rm -rf "$work"
 }
-for target in lockfree:1.6 bounded:1.2; do
-    b=${target%%:*}; want=${target#*:}; got=$(at4k "$b")
-    if [ -z "$got" ]; then
-        echo "skip  $b at 4K: no such backend in \`pipelab backends\` yet"
-    elif awk -v g="$got" -v w="$want" 'BEGIN { exit !(g >= w) }'; then
-        printf 'PASS  %-9s at 4K: %.2fx serial (target >= %sx)\n' "$b" "$got" "$want"
-    else
-        printf 'MISS  %-9s at 4K: %.2fx serial (target >= %sx)\n' "$b" "$got" "$want"
-    fi
-done
+verdicts() { # verdicts CSV LABEL: PASS or MISS for each 4K target
+    for target in lockfree:1.6 bounded:1.2; do
+        b=${target%%:*}; want=${target#*:}; got=$(at4k "$1" "$b")
+        if [ -z "$got" ]; then
+            echo "skip  $b at 4K: no such backend in \`pipelab backends\` yet"
+        elif awk -v g="$got" -v w="$want" 'BEGIN { exit !(g >= w) }'; then
+            printf 'PASS  %-9s at 4K, %s: %.2fx serial (target >= %sx)\n' "$b" "$2" "$got" "$want"
+        else
+            printf 'MISS  %-9s at 4K, %s: %.2fx serial (target >= %sx)\n' "$b" "$2" "$got" "$want"
+        fi
+    done
+}
+set -- bench --backends serial,bounded,lockfree --workers-list 2 --depths "$deep" --chunk-sizes 4K \
+    --stages checksum --size "$size" --repeats "$repeats" --csv "$deep_csv"
+echo "$pipelab $*"
+"$pipelab" "$@" 2>/dev/null
+echo
+verdicts "$csv" "depth 4"
+verdicts "$deep_csv" "depth $deep"
