@@ -52,19 +52,22 @@
  *
  * Measured by `make bench-chan` (lab 1's answer, which signals on every send
  * and receive and sleeps at once, against this file; one sender and one
- * receiver, 200,000 messages, medians of 5 interleaved rounds, 2 cores busy
- * with other work: load average 4 to 9), ns per message and context switches
- * per message (voluntary / involuntary):
+ * receiver, 200,000 messages, medians of 5 interleaved rounds, on 2 idle
+ * cores, 2026-12-02), ns per message and context switches per message
+ * (voluntary / involuntary):
  *
- *   capacity   naive                 these two tricks
- *          1   5710 ns  2.29 / 1.78  2272 ns  0.00 / 2.00
- *          4   2589 ns  1.23 / 0.91   741 ns  0.00 / 0.50
- *         64     90 ns  0.03 / 0.00   176 ns  0.00 / 0.03
+ *   capacity   naive                  these two tricks
+ *          1   16270 ns  1.99 / 0.01  1100 ns  0.00 / 0.00
+ *          4    4029 ns  0.50 / 0.00   415 ns  0.00 / 0.02
+ *         64     265 ns  0.03 / 0.00   398 ns  0.00 / 0.00
+ *       1024     188 ns  0.00 / 0.00   364 ns  0.00 / 0.00
  *
- * At capacities 1 and 4 nobody sleeps any more (no voluntary switches): 2.5x
- * and 3.5x fewer ns (the target is 5x at capacity 4: not reached on this machine).
- * At 64 the naive channel rarely sleeps anyway and these tricks buy nothing:
- * this file was slower there, 176 ns against 90. Measure on your machine.
+ * At capacities 1 and 4 nobody sleeps any more (no voluntary switches): 15x
+ * and 9.7x fewer ns. At 64 and more the naive channel rarely sleeps anyway
+ * and the tricks cost time instead: a thread that finds the ring empty (or
+ * full) takes the mutex again after every yield to look, and the other side
+ * then waits for the mutex. The fix for that regime is the lock-free ring
+ * (chan_lockfree.c), which looks without a lock. Measure on your machine.
  *
  * A trick that does not work here: waking a sleeping sender only once the
  * ring is half empty (a watermark) would let it send several items per wake-up,
