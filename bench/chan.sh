@@ -48,14 +48,19 @@ bench() { # bench BINARY IMPLS
         --messages "$messages" --repeats 1 --csv "$dir/round.csv" >/dev/null 2>&1 ||
         { echo "bench-chan: $1 chanbench failed" >&2; exit 70; }
 }
+# relabel ROUND [IMPL] [HEADER]: round.csv's rows with repeat = ROUND (and impl
+# = IMPL if given), found by their header names; the header too if HEADER.
+relabel() {
+    awk -F, -v OFS=, -v r="$1" -v impl="${2:-}" -v header="${3:-}" '
+        NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; if (header) print; next }
+        { $c["repeat"] = r; if (impl != "") $c["impl"] = impl; print }' "$dir/round.csv"
+}
 rm -f "$csv.tmp"
 for r in $(seq 1 "$rounds"); do
     bench "$naive" mutex
-    awk -F, -v OFS=, -v r="$r" -v keep="$([ "$r" = 1 ] && echo 1)" \
-        'NR == 1 { if (keep) print; next } { $2 = r; $3 = "naive"; print }' \
-        "$dir/round.csv" >>"$csv.tmp"
+    relabel "$r" naive "$([ "$r" = 1 ] && echo 1)" >>"$csv.tmp"
     bench "$pipelab" mutex,lockfree
-    awk -F, -v OFS=, -v r="$r" 'NR > 1 { $2 = r; print }' "$dir/round.csv" >>"$csv.tmp"
+    relabel "$r" >>"$csv.tmp"
     echo "round $r of $rounds done"
 done
 mv "$csv.tmp" "$csv"; rm -f "$dir/round.csv"
