@@ -122,8 +122,10 @@ RESULTS := $(CURDIR)/build/test-results.txt
 check-unit: $(B)/pipelab $(TEST_BIN) ## the unit suites and tests/*.sh of one variant (SAN=...)
 	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) "$(SAN)" $(TEST_BIN) tests/cli.sh tests/measure.sh tests/plots.sh tests/live.sh
 
-check-tsan: $(B)/pipelab $(TSAN_TESTS) ## the threaded suites, to run with SAN=tsan
-	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS)
+# With them, tests/live.sh's [tsan] cases: the --live view thread beside every
+# backend's threads, in this build (a report fails the case).
+check-tsan: $(B)/pipelab $(TSAN_TESTS) ## the threaded suites and the live view's thread, to run with SAN=tsan
+	@PIPELAB=$(CURDIR)/$(B)/pipelab tests/run-suites.sh $(RESULTS) tsan $(TSAN_TESTS) "LIVE_TSAN=1 tests/live.sh"
 
 test-tsan: ## only the ThreadSanitizer suites
 	@mkdir -p build && rm -f $(RESULTS)

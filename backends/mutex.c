@@ -124,6 +124,8 @@ static void legacy_run_tasks(struct legacy *l)
     metrics_set_workers(l->job->metrics, n);
     worker_pool_start(&pool, l->job, n, task_thread, l);
     worker_pool_join(&pool);
+    /* The writer was whichever task held the lock: none will any more. */
+    live_set(l->job->live, LIVE_SLOT_WRITER, LIVE_DONE, 0);
 }
 
 static int mutex_run(struct job *job)

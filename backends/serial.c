@@ -26,6 +26,7 @@ static int serial_run(struct job *job)
             break;
     }
     pipeline_worker_done(job, &w);
+    live_set(job->live, LIVE_SLOT_WRITER, LIVE_DONE, 0); /* the one thread was the writer too */
     assert(job_chunks_settled(job));
     return job_failed(job) ? -1 : 0;
 }

@@ -14,13 +14,15 @@
  * than guessed.
  *
  * On a terminal: --speed X times real time, space pauses, the right arrow
- * steps to the next event (and pauses), q quits. Standard input is put in
+ * steps to the next event (and pauses), q quits. An event is an instant at
+ * which some span starts or ends; the frame's last row says which one it
+ * shows ("event 12 of 640"), so a step can be seen. Standard input is put in
  * non-canonical mode with termios and restored on every way out, a fatal
  * signal included (the handler only sets a flag; the loop restores the
  * terminal and returns 128 + the signal).
  */
 #include "commands.h"
-#include "live_watch.h"
+#include "live_screen.h"
 #include "signals.h"
 #include "util.h"
 
@@ -30,9 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPLAY_TICK_MS 100
+#define REPLAY_PLAIN_TICKS 5           /* a plain line every 500 ms */
 #define REPLAY_MAX_CHUNKS (1u << 26)   /* a sanity bound on an index from the file */
 
 struct replay_span {
@@ -128,6 +132,13 @@ static void replay_index_events(struct replay *r)
         r->event_count += 6;
     }
     qsort(r->events, r->event_count, sizeof *r->events, replay_cmp_double);
+    /* Boundaries at the same instant are one event: a step always changes
+     * the time, and the position shown moves by one. */
+    size_t kept = 0;
+    for (size_t i = 0; i < r->event_count; i++)
+        if (kept == 0 || r->events[i] != r->events[kept - 1])
+            r->events[kept++] = r->events[i];
+    r->event_count = kept;
 }
 
 /* Read path into r. Returns 0, or an EX_ code after one line saying why. */
@@ -253,13 +264,26 @@ static void replay_term_leave(struct replay_term *rt)
         sigaction(rt->sigs[i], &rt->old[i], NULL);
 }
 
+/* How many events have happened by t (0 to event_count): the position the
+ * footer shows, and the index of the next event. */
+static size_t replay_position(const struct replay *r, double t)
+{
+    size_t lo = 0, hi = r->event_count; /* events[i] <= t for i < lo, > t from hi on */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->events[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The next event strictly after t, or the end. */
 static double replay_next_event(const struct replay *r, double t)
 {
-    for (size_t i = 0; i < r->event_count; i++)
-        if (r->events[i] > t)
-            return r->events[i];
-    return r->end_us;
+    size_t next = replay_position(r, t);
+    return next < r->event_count ? r->events[next] : r->end_us;
 }
 
 enum replay_key { KEY_NONE, KEY_PAUSE, KEY_STEP, KEY_QUIT };
@@ -288,33 +312,24 @@ static enum replay_key replay_key(bool interactive, int ms)
     return KEY_NONE;
 }
 
-struct replay_screen {
-    enum live_form form;
-    unsigned drawn;
-    struct live_text text;
-};
-
-static void replay_draw(struct replay_screen *sc, const struct live_frame *f)
+/* The last row of the frame on a terminal: where the replay is, the keys. */
+static const char *replay_footer(const struct replay *r, double t, bool paused, char *buf,
+                                 size_t len)
 {
-    char home[32];
-    live_watch_home(home, sizeof home, sc->form == LIVE_PLAIN ? 0 : sc->drawn);
-    sc->text.cols = live_watch_cols(STDERR_FILENO);
-    live_view_draw(f, sc->form, sc->form != LIVE_PLAIN, &sc->text);
-    if (live_watch_write(STDERR_FILENO, home, strlen(home)) == 0 &&
-        live_watch_write(STDERR_FILENO, sc->text.buf, sc->text.len) == 0 && sc->form != LIVE_PLAIN)
-        (void)live_watch_write(STDERR_FILENO, "\033[J", 3);
-    sc->drawn = sc->form == LIVE_PLAIN ? 0 : sc->text.lines;
+    snprintf(buf, len, "event %zu of %zu%s", replay_position(r, t), r->event_count,
+             paused ? ", paused: space plays, -> steps one event, q quits"
+                    : ": space pauses, -> steps one event, q quits");
+    return buf;
 }
 
 static int replay_play(const struct replay *r, double speed, struct live_frame *f)
 {
     bool interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
     struct replay_term rt = { 0 };
-    struct replay_screen *sc = xcalloc(1, sizeof *sc);
-    sc->form = live_watch_form(STDERR_FILENO, false, live_view_rows(f));
+    struct live_screen *sc = xmalloc(sizeof *sc); /* owned here; its text is large */
+    char footer[128];
     replay_term_enter(&rt, interactive);
-    if (sc->form != LIVE_PLAIN)
-        (void)live_watch_write(STDERR_FILENO, "\033[?25l", 6);
+    live_screen_open(sc, STDERR_FILENO, false);
     double t = 0, last_done = 0, last_t = 0;
     bool paused = false, quit = false;
     uint64_t last = now_ns();
@@ -326,11 +341,8 @@ static int replay_play(const struct replay *r, double speed, struct live_frame *
             live_view_push_rate(f, f->rate);
             last_done = f->done, last_t = t;
         }
-        f->footer = interactive ? (paused ? "paused: space plays, -> steps one event, q quits"
-                                          : "space pauses, -> steps one event, q quits")
-                                : NULL;
-        if (sc->form != LIVE_PLAIN || tick++ % 5 == 0 || t >= r->end_us)
-            replay_draw(sc, f);
+        f->footer = interactive ? replay_footer(r, t, paused, footer, sizeof footer) : NULL;
+        live_screen_draw(sc, f, tick++ % REPLAY_PLAIN_TICKS == 0 || t >= r->end_us);
         if (t >= r->end_us)
             break;
         enum replay_key k = replay_key(interactive, REPLAY_TICK_MS);
@@ -346,8 +358,7 @@ static int replay_play(const struct replay *r, double speed, struct live_frame *
         }
         t = t < r->end_us ? t : r->end_us;
     }
-    if (sc->form != LIVE_PLAIN)
-        (void)live_watch_write(STDERR_FILENO, "\033[?25h\033[0m", 10);
+    live_screen_close(sc);
     free(sc);
     replay_term_leave(&rt);
     if (replay_signal != 0) {

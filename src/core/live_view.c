@@ -226,8 +226,9 @@ static void totals_rows(const struct live_frame *f, struct live_text *t, enum li
         put(t, "   RSS %.1f MiB", (double)f->rss_kb / 1024.0);
     end_row(t, form);
     if (f->ordered) {
-        put(t, "  %-12s %llu of %llu slots parked", "reorder", (unsigned long long)f->parked,
-            (unsigned long long)f->window);
+        put(t, "  %-12s %llu/%llu chunks in the window, %llu parked out of order", "reorder",
+            (unsigned long long)f->in_window, (unsigned long long)f->window,
+            (unsigned long long)f->parked);
         end_row(t, form);
     }
     double eta = f->rate > 0 ? (f->total - f->done) / f->rate : 0;
@@ -255,6 +256,9 @@ static void plain_line(const struct live_frame *f, struct live_text *t)
     if (f->lock_view)
         put(t, " permit_waiters=%u lock_waiters=%u", count_workers(f, LIVE_WAIT_PERMIT),
             count_workers(f, LIVE_WAIT_LOCK));
+    if (f->ordered)
+        put(t, " window=%llu/%llu parked=%llu", (unsigned long long)f->in_window,
+            (unsigned long long)f->window, (unsigned long long)f->parked);
     put(t, " writer=\"%s\" in_flight=%lld rate=%.1f%s/s written=%.1f/%.1f%s", w,
         (long long)f->inflight_chunks, f->rate, f->unit, f->done, f->total, f->unit);
     if (f->rss_kb >= 0)
@@ -263,19 +267,22 @@ static void plain_line(const struct live_frame *f, struct live_text *t)
     put(t, "\n");
 }
 
-unsigned live_view_rows(const struct live_frame *f)
+/* The rows live_view_draw writes: title, reader, the queues, the workers
+ * (one row each, or one counted row), writer, the lock, totals, footer. */
+unsigned live_view_rows(const struct live_frame *f, enum live_form form)
 {
-    return 1 + 1 + (f->queues ? 2 : 0) + f->workers + 1 + (f->lock_view ? 2 : 0) + 3 +
+    if (form == LIVE_PLAIN)
+        return 1;
+    unsigned workers = form == LIVE_FULL ? f->workers : 1;
+    return 1 + 1 + (f->queues ? 2 : 0) + workers + 1 + (f->lock_view ? 2 : 0) + 3 +
            (f->ordered ? 1 : 0) + (f->footer ? 1 : 0);
 }
 
 void live_view_draw(const struct live_frame *f, enum live_form form, bool colour,
                     struct live_text *t)
 {
-    t->len = 0;
     t->lines = 0;
-    t->row_start = 0;
-    t->buf[0] = '\0';
+    t->row_start = t->len;
     if (form == LIVE_PLAIN) {
         plain_line(f, t);
         return;

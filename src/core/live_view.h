@@ -50,7 +50,8 @@ struct live_frame {
     unsigned workers;
     struct live_thread worker[LIVE_VIEW_MAX_WORKERS];
     bool ordered;
-    uint64_t parked, window;          /* reorder window occupancy */
+    uint64_t in_window;               /* reorder: chunks admitted, not yet written */
+    uint64_t parked, window;          /* of them, parked out of order; the window's size */
     int64_t inflight_chunks, inflight_bytes;  /* bytes -1: unknown */
     int64_t inflight_bound;           /* chunks; -1: none; -2: unknown */
     long rss_kb;                      /* -1: unknown */
@@ -73,12 +74,13 @@ struct live_text {
     size_t row_start;
 };
 
-/* Draw f in form into t (replacing what it held). colour: use ANSI colours. */
+/* Append a frame of f in form to t->buf (after the t->len bytes already
+ * there); t->lines counts its rows. colour: use ANSI colours. */
 void live_view_draw(const struct live_frame *f, enum live_form form, bool colour,
                     struct live_text *t);
 
-/* How many rows the full form of f needs. */
-unsigned live_view_rows(const struct live_frame *f);
+/* How many rows a frame of f takes in form (LIVE_PLAIN: 1). */
+unsigned live_view_rows(const struct live_frame *f, enum live_form form);
 
 /* Push a rate sample into the sparkline. */
 void live_view_push_rate(struct live_frame *f, double rate);

@@ -7,67 +7,43 @@
 #include "util.h"
 #include "xthread.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #define LIVE_TICK_NS 100000000ull        /* a frame every 100 ms */
 #define LIVE_PLAIN_TICKS 5               /* a plain line every 500 ms */
-#define LIVE_CURSOR_HIDE "\033[?25l"
-#define LIVE_CURSOR_SHOW "\033[?25h\033[0m"
 
-enum live_form live_watch_form(int fd, bool force_plain, unsigned rows)
+/* The chunks the reader has let into the reorder window, from what its
+ * slot says: chunk k waiting to enter means 0..k-1 are in; reading or
+ * handing on chunk k (or idle after it) means 0..k are; done means all.
+ * (Idle before the first read reads as chunk 0 in, for that instant.) */
+static uint64_t live_admitted(const struct job *job, const struct live_thread *reader)
 {
-    const char *term = getenv("TERM");
-    if (force_plain || !isatty(fd) || term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0)
-        return LIVE_PLAIN;
-    struct winsize ws;
-    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_row < rows + 1)
-        return LIVE_SMALL;
-    return LIVE_FULL;
-}
-
-unsigned live_watch_cols(int fd)
-{
-    struct winsize ws;
-    return ioctl(fd, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
-}
-
-int live_watch_write(int fd, const char *text, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        text += n;
-        len -= (size_t)n;
+    switch (reader->what) {
+    case LIVE_WAIT_WINDOW: return reader->chunk;
+    case LIVE_DONE:        return reader_chunk_count(&job->reader);
+    default:               return reader->chunk + 1;
     }
-    return 0;
 }
 
-void live_watch_home(char *buf, size_t len, unsigned drawn)
+/* The reorder window's occupancy: the chunks between the writer's position
+ * and the reader's (reorder.h), and those of them parked out of order. Read
+ * here, under the window's own lock, rather than in reorder.c: lab 5 has
+ * learners write reorder.c, and the view must not depend on more of it
+ * than reorder.h promises. The reader's slot and the window are read at two
+ * instants, so the difference is kept within 0..window. */
+static void live_window(struct job *job, struct live_frame *f)
 {
-    if (drawn > 0)
-        snprintf(buf, len, "\r\033[%uA", drawn);
-    else
-        snprintf(buf, len, "%s", "");
-}
-
-/* Chunks parked in the reorder window now. Read here, under the window's own
- * lock, rather than in reorder.c: lab 5 has learners write reorder.c, and the
- * view must not depend on more of it than reorder.h promises. */
-static uint64_t live_parked(struct reorder *r)
-{
+    struct reorder *r = &job->reorder;
     xmutex_lock(&r->lock);
-    uint64_t n = r->parked;
+    uint64_t next = r->next;
+    f->parked = r->parked;
+    f->window = r->window;
     xmutex_unlock(&r->lock);
-    return n;
+    uint64_t admitted = live_admitted(job, &f->reader);
+    f->in_window = admitted > next ? admitted - next : 0;
+    f->in_window = f->in_window < f->window ? f->in_window : f->window;
 }
 
 /* The bound on chunks in flight the backend promises, or -1: one for the
@@ -95,6 +71,7 @@ static void live_sample(struct live_watch *lw, uint64_t now)
     for (unsigned i = 0; i < f->workers; i++)
         f->worker[i].what = live_get(ls, LIVE_SLOT_WORKER0 + i, &f->worker[i].chunk);
     size_t cap = 0;
+    f->cpu_depth = f->writer_depth = 0; /* a channel not made yet, or gone, holds nothing */
     bool live_cpu = metrics_queue_now(m, &m->cpu_queue, &f->cpu_depth, &cap);
     bool live_writer = metrics_queue_now(m, &m->writer_queue, &f->writer_depth, &cap);
     if (live_cpu || live_writer) {
@@ -102,10 +79,8 @@ static void live_sample(struct live_watch *lw, uint64_t now)
         f->capacity = cap; /* kept after the channels are gone */
     }
     f->inflight_bound = live_bound(job, f);
-    if (job->ordered) {
-        f->parked = live_parked(&job->reorder);
-        f->window = job->reorder.window;
-    }
+    if (job->ordered)
+        live_window(job, f);
     f->inflight_chunks = atomic_load(&job->inflight.chunks);
     f->inflight_bytes = atomic_load(&job->inflight.bytes);
     f->rss_kb = monitor_rss_now_kb();
@@ -121,41 +96,11 @@ static void live_sample(struct live_watch *lw, uint64_t now)
     f->elapsed_s = (double)(now - lw->start_ns) / 1e9;
 }
 
-static void live_draw(struct live_watch *lw)
-{
-    if (lw->broken)
-        return;
-    enum live_form form = lw->form;
-    lw->frame.lock_view = strcmp(lw->job->backend.name, "mutex") == 0;
-    if (form == LIVE_FULL && live_watch_form(STDERR_FILENO, false, live_view_rows(&lw->frame)) ==
-                                 LIVE_SMALL)
-        form = LIVE_SMALL; /* the frame grew (the workers started) or the window shrank */
-    char home[32];
-    live_watch_home(home, sizeof home, form == LIVE_PLAIN ? 0 : lw->drawn);
-    lw->text.cols = live_watch_cols(STDERR_FILENO);
-    live_view_draw(&lw->frame, form, lw->colour, &lw->text);
-    /* One write per frame: the cursor moves and the rows land together. */
-    size_t hl = strlen(home);
-    if (hl + lw->text.len + 8 < sizeof lw->text.buf) {
-        memmove(lw->text.buf + hl, lw->text.buf, lw->text.len);
-        memcpy(lw->text.buf, home, hl);
-        lw->text.len += hl;
-        if (form != LIVE_PLAIN) { /* rows left over from a taller frame */
-            memcpy(lw->text.buf + lw->text.len, "\033[J", 3);
-            lw->text.len += 3;
-        }
-    }
-    if (live_watch_write(STDERR_FILENO, lw->text.buf, lw->text.len) != 0)
-        lw->broken = true;
-    lw->drawn = form == LIVE_PLAIN ? 0 : lw->text.lines;
-}
-
 static void *live_thread(void *arg)
 {
     struct live_watch *lw = arg;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
-    unsigned every = lw->form == LIVE_PLAIN ? LIVE_PLAIN_TICKS : 1;
     xmutex_lock(&lw->lock);
     for (unsigned tick = 1; !lw->stop; tick++) {
         deadline.tv_nsec += (long)LIVE_TICK_NS;
@@ -169,8 +114,7 @@ static void *live_thread(void *arg)
             break;
         xmutex_unlock(&lw->lock);
         live_sample(lw, now_ns());
-        if (tick % every == 0)
-            live_draw(lw);
+        live_screen_draw(&lw->screen, &lw->frame, tick % LIVE_PLAIN_TICKS == 0);
         xmutex_lock(&lw->lock);
     }
     xmutex_unlock(&lw->lock);
@@ -194,20 +138,18 @@ int live_watch_start(struct live_watch *lw, struct job *job)
     f->backend = job->backend.name;
     f->title = "live";
     f->queue_depth_known = true;
+    f->lock_view = strcmp(job->backend.name, "mutex") == 0;
     f->ordered = job->ordered;
     f->unit = "MiB";
     f->total = (double)job->reader.size / 1048576.0;
     f->rss_kb = -1;
-    lw->form = live_watch_form(STDERR_FILENO, job->opt->live == LIVE_MODE_PLAIN, 12);
-    lw->colour = lw->form != LIVE_PLAIN;
     lw->start_ns = lw->last_ns = now_ns();
-    if (lw->form != LIVE_PLAIN && live_watch_write(STDERR_FILENO, LIVE_CURSOR_HIDE,
-                                                   strlen(LIVE_CURSOR_HIDE)) != 0)
-        lw->broken = true;
+    live_screen_open(&lw->screen, STDERR_FILENO, job->opt->live == LIVE_MODE_PLAIN);
     live_init_sync(lw);
     if (pthread_create(&lw->thread, NULL, live_thread, lw) != 0) {
         xcond_destroy(&lw->wake);
         xmutex_destroy(&lw->lock);
+        live_screen_close(&lw->screen);
         warnx_msg("cannot start the live view thread");
         return EX_OSERR;
     }
@@ -230,7 +172,6 @@ void live_watch_stop(struct live_watch *lw)
     /* The state at the very end stays on the screen. */
     lw->frame.title = job_failed(lw->job) ? "live (failed)" : "live (done)";
     live_sample(lw, now_ns());
-    live_draw(lw);
-    if (lw->form != LIVE_PLAIN && !lw->broken)
-        (void)live_watch_write(STDERR_FILENO, LIVE_CURSOR_SHOW, strlen(LIVE_CURSOR_SHOW));
+    live_screen_draw(&lw->screen, &lw->frame, true);
+    live_screen_close(&lw->screen);
 }
