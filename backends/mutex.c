@@ -68,7 +68,9 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
     struct metrics *m = l->job->metrics;
     struct live_state *live = l->job->live;
     live_worker(live, w->id, LIVE_WAIT_PERMIT, c->index);
-    if (tokens_acquire(&l->semaphore) != 0) {
+    /* Every wait and hold goes to the task thread's own slot (metrics.h). */
+    struct histogram *permit_wait = metrics_hist(m, w->metrics, METRICS_SEMAPHORE_WAIT);
+    if (tokens_acquire_timed(&l->semaphore, permit_wait) != 0) {
         chunk_free(c);
         return;
     }
@@ -86,10 +88,8 @@ static void legacy_task(struct legacy *l, struct worker *w, struct chunk *c)
     uint64_t done = now_ns();
     xmutex_unlock(&l->writer_lock);
     live_worker(live, w->id, LIVE_IDLE, 0); /* c is freed: no index */
-    if (m->enabled) {
-        hist_record(&m->lock_wait, got - asked);
-        hist_record(&m->lock_hold, done - got);
-    }
+    metrics_record(m, w->metrics, METRICS_LOCK_WAIT, got - asked);
+    metrics_record(m, w->metrics, METRICS_LOCK_HOLD, done - got);
     tokens_release(&l->semaphore);                /* `_permit` dropped here */
 }
 
@@ -132,8 +132,7 @@ static int mutex_run(struct job *job)
 {
     struct legacy l = { .job = job };
     atomic_init(&l.next_task, 0);
-    struct metrics *m = job->metrics;
-    if (tokens_init(&l.semaphore, job->opt->workers, m->enabled ? &m->semaphore_wait : NULL) != 0)
+    if (tokens_init(&l.semaphore, job->opt->workers, NULL) != 0)
         return job_fail(job, EX_OSERR, "cannot create the semaphore");
     xmutex_init(&l.writer_lock);
     job_on_abort(job, legacy_abort_semaphore, &l.semaphore);

@@ -8,6 +8,16 @@
 
 #include <stdlib.h>
 
+/* Every pool thread starts here: name the slot, run the backend's fn. */
+static void *worker_pool_thread(void *arg)
+{
+    struct worker_slot *s = arg;
+    metrics_thread_slot(s->w.metrics);
+    void *result = s->fn(s);
+    metrics_thread_slot(NULL);
+    return result;
+}
+
 unsigned worker_pool_start(struct worker_pool *pool, struct job *job, unsigned n,
                            void *(*fn)(void *slot), void *shared)
 {
@@ -18,9 +28,10 @@ unsigned worker_pool_start(struct worker_pool *pool, struct job *job, unsigned n
     for (unsigned i = 0; i < n; i++) {
         struct worker_slot *s = &pool->slot[i];
         s->shared = shared;
+        s->fn = fn;
         if (pipeline_worker_init(job, &s->w, i) != 0)
             break;
-        if (pthread_create(&s->thread, NULL, fn, s) != 0) {
+        if (pthread_create(&s->thread, NULL, worker_pool_thread, s) != 0) {
             pipeline_worker_done(job, &s->w);
             job_fail(job, EX_OSERR, "cannot start worker thread %u", i);
             break;

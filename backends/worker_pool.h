@@ -20,6 +20,7 @@
 struct worker_slot {
     struct worker w;
     void *shared;
+    void *(*fn)(void *slot);
     pthread_t thread;
     bool started;
 };
@@ -33,7 +34,9 @@ struct worker_pool {
 
 /* Start up to n threads. If one cannot start, the job fails (its abort hooks
  * wake the threads already running) and the rest are not started. Returns the
- * number started. */
+ * number started. Each thread names its metrics slot (metrics_thread_slot)
+ * before fn runs, so that what it records through callbacks, such as a
+ * channel's wait observer, lands in its own slot. */
 unsigned worker_pool_start(struct worker_pool *pool, struct job *job, unsigned n,
                            void *(*fn)(void *slot), void *shared);
 

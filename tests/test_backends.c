@@ -300,7 +300,7 @@ static struct run run_job(const struct options *o)
     r.writer_received = m->writer_queue.stats.received;
     r.workers = m->workers;
     for (unsigned i = 0; i < m->workers; i++)
-        r.worker_chunks += m->worker[i].chunks;
+        r.worker_chunks += m->slot[i].chunks;
     job_close(&job);
     r.left_after_close = atomic_load(&job.inflight.chunks);
     return r;

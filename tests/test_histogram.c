@@ -7,7 +7,9 @@
  *      (32) a bucket is at most 1/16 of its lowest value wide;
  *   2. percentiles read back from known distributions land within 4% of the
  *      true value, and count, sum and max are exact;
- *   3. recording from several threads at once loses nothing.
+ *   3. recording from several threads at once loses nothing;
+ *   4. merging per-thread histograms gives exactly the histogram one shared
+ *      histogram would have held (the metrics depend on it: metrics.h).
  */
 #include "testutil.h"
 
@@ -301,6 +303,55 @@ static void test_concurrent_record(void **state)
     free(h);
 }
 
+/* ---- 4. merge ---------------------------------------------------------- */
+
+static void assert_same_histogram(const struct histogram *a, const struct histogram *b)
+{
+    assert_int_equal(hist_count(a), hist_count(b));
+    assert_int_equal(hist_sum(a), hist_sum(b));
+    assert_int_equal(hist_max(a), hist_max(b));
+    for (int i = 0; i < HIST_BUCKETS; i++)
+        if (atomic_load(&a->bucket[i]) != atomic_load(&b->bucket[i]))
+            fail_msg("bucket %d: %llu against %llu", i,
+                     (unsigned long long)atomic_load(&a->bucket[i]),
+                     (unsigned long long)atomic_load(&b->bucket[i]));
+}
+
+/* The same samples, dealt out to four "threads" or all recorded into one. */
+static void test_merge_equals_shared(void **state)
+{
+    (void)state;
+    test_watchdog(20);
+    enum { PARTS = 4, N = 100000 };
+    struct histogram *shared = hist_new(), *merged = hist_new(), *part[PARTS];
+    for (int i = 0; i < PARTS; i++)
+        part[i] = hist_new();
+    uint64_t s = 5;
+    for (int i = 0; i < N; i++) {
+        uint64_t r = rng_next(&s);
+        uint64_t v = r % (UINT64_C(1) << (r % 40));
+        hist_record(shared, v);
+        /* Part 0 gets every large value: the merged max must come from it. */
+        hist_record(part[v > 1000000 ? 0 : 1 + (int)(r % (PARTS - 1))], v);
+    }
+    for (int i = 0; i < PARTS; i++)
+        hist_merge(merged, part[i]);
+    assert_same_histogram(merged, shared);
+    /* Merging an empty histogram changes nothing; from is left as it was. */
+    struct histogram *empty = hist_new();
+    hist_merge(merged, empty);
+    assert_same_histogram(merged, shared);
+    assert_int_equal(hist_count(empty), 0);
+    static const double ps[] = { 0.5, 0.9, 0.99, 1.0 };
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        assert_int_equal(hist_percentile(merged, ps[i]), hist_percentile(shared, ps[i]));
+    for (int i = 0; i < PARTS; i++)
+        free(part[i]);
+    free(empty);
+    free(shared);
+    free(merged);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_two_modes),
         cmocka_unit_test(test_log_uniform_against_sorted),
         cmocka_unit_test(test_concurrent_record),
+        cmocka_unit_test(test_merge_equals_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,11 @@
  *     exactly one waiter through per token;
  *   - tokens_cancel wakes every waiter, each returning -1, and every later
  *     acquire fails at once;
- *   - the wait histogram gets one sample per acquire;
- *   - under contention no more than n holders exist at once.
+ *   - the wait histogram gets one sample per acquire: the pool's, or the one
+ *     tokens_acquire_timed names instead;
+ *   - under contention no more than n holders exist at once, and no release
+ *     is lost between the lock-free count and the sleepers (a lost wake-up
+ *     would leave a thread asleep with a token free: the watchdog fails it).
  *
  * As in test_chan.c, no sleep decides anything: a thread that should block
  * raises `done` when its call returns and records the value of `released`,
@@ -98,6 +101,30 @@ static void test_no_histogram(void **state)
     tokens_cancel(&t);
     assert_int_equal(tokens_acquire(&t), -1);
     tokens_destroy(&t);
+}
+
+/* The caller's histogram gets the sample, the pool's none; NULL: no sample. */
+static void test_acquire_timed_records_where_told(void **state)
+{
+    (void)state;
+    test_watchdog(10);
+    struct histogram *pool = hist_new(), *mine = hist_new();
+    struct tokens t;
+    assert_int_equal(tokens_init(&t, 2, pool), 0);
+    assert_int_equal(tokens_acquire_timed(&t, mine), 0);
+    assert_int_equal(tokens_acquire_timed(&t, NULL), 0);
+    assert_int_equal(hist_count(mine), 1);
+    assert_int_equal(hist_count(pool), 0);
+    assert_int_equal(t.available, 0);
+    tokens_release(&t);
+    tokens_release(&t);
+    tokens_cancel(&t);
+    assert_int_equal(tokens_acquire_timed(&t, mine), -1);
+    assert_int_equal(hist_count(mine), 2);
+    assert_int_equal(t.available, 2); /* a failed acquire takes nothing */
+    tokens_destroy(&t);
+    free(pool);
+    free(mine);
 }
 
 /* ---- blocking ----------------------------------------------------------- */
@@ -224,7 +251,7 @@ static void test_cancel_wakes_all(void **state)
 
 /* ---- contention --------------------------------------------------------- */
 
-enum { WORKERS = 8, ROUNDS = 2000, POOL = 3 };
+enum { WORKERS = 8, ROUNDS = 2000, POOL = 3, CHURN_ROUNDS = 5000 };
 
 struct worker {
     struct tokens *t;
@@ -279,15 +306,59 @@ static void test_never_more_holders_than_tokens(void **state)
     free(h);
 }
 
+/* One token, many threads, no pause: nearly every acquire finds the count
+ * at zero and goes to sleep, so the hand-off between the lock-free release
+ * and the sleepers (tokens.c) is exercised thousands of times. */
+static void *churn_loop(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < CHURN_ROUNDS; i++) {
+        if (tokens_acquire(w->t) != 0) {
+            w->failures++;
+            continue;
+        }
+        if (atomic_fetch_add(w->holders, 1) != 0)
+            atomic_store(w->max_holders, 2); /* two holders of one token */
+        atomic_fetch_sub(w->holders, 1);
+        tokens_release(w->t);
+    }
+    return NULL;
+}
+
+static void test_one_token_churn(void **state)
+{
+    (void)state;
+    test_watchdog(120);
+    struct tokens t;
+    assert_int_equal(tokens_init(&t, 1, NULL), 0);
+    atomic_int holders = 0, max_holders = 0;
+    struct worker w[WORKERS];
+    pthread_t th[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        w[i] = (struct worker){ &t, &holders, &max_holders, 0 };
+        th[i] = test_start_thread(churn_loop, &w[i]);
+    }
+    for (int i = 0; i < WORKERS; i++) {
+        test_join_thread(th[i]);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_int_equal(atomic_load(&max_holders), 0);
+    assert_int_equal(t.available, 1);
+    assert_int_equal(t.sleepers, 0);
+    tokens_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acquire_up_to_count),
         cmocka_unit_test(test_no_histogram),
+        cmocka_unit_test(test_acquire_timed_records_where_told),
         cmocka_unit_test(test_acquire_blocks_until_release),
         cmocka_unit_test(test_each_release_frees_one_waiter),
         cmocka_unit_test(test_cancel_wakes_all),
         cmocka_unit_test(test_never_more_holders_than_tokens),
+        cmocka_unit_test(test_one_token_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,7 +206,9 @@ static int job_make_shared(struct job *job, const struct options *opt)
      * counters channels keep anyway stay on. */
     m->enabled = strcmp(opt->metrics, "none") != 0 || opt->timeline != NULL || opt->trace != NULL;
     unsigned tokens = opt->cpu_tokens ? opt->cpu_tokens : (unsigned)cpu_count();
-    if (tokens_init(&job->cpu_tokens, tokens, m->enabled ? &m->cpu_token_wait : NULL) != 0)
+    /* No histogram of the pool's own: each worker records its wait into its
+     * slot (pipeline_process), and the slots add up into m->cpu_token_wait. */
+    if (tokens_init(&job->cpu_tokens, tokens, NULL) != 0)
         return EX_OSERR;
     job_on_abort(job, job_abort_tokens, &job->cpu_tokens);
     job->ordered = opt->ordered || job->gzip;

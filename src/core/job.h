@@ -4,8 +4,10 @@
  *
  * A backend receives a job and moves chunks through it with the three steps of
  * pipeline.h. Everything threads share lives here, each part with its own
- * synchronisation: the in-flight counters (atomics), the CPU tokens and the
- * reorder window (their own locks), the metrics (atomics).
+ * synchronisation: the in-flight counters (atomics), the CPU tokens (an
+ * atomic count, a lock only for sleepers), the reorder window (its own
+ * lock), the metrics (a slot per worker, atomics for the rest). What is
+ * written per chunk sits on cache lines of its own.
  *
  * Failing: job_fail records the first failure (exit code and one message) and
  * then calls every abort hook once. Hooks close channels, cancel token pools
@@ -68,13 +70,16 @@ struct job {
     bool ordered;
     struct reorder reorder;           /* only when ordered */
     struct metrics *metrics;
-    atomic_uint_fast64_t bytes_read;     /* for the monitor: updated per chunk */
-    atomic_uint_fast64_t bytes_written;
     struct trace *trace;              /* NULL unless --trace */
     struct live_state *live;          /* what each thread does now (owned) */
+    /* For the monitor: updated per chunk, by the reader and by the writer.
+     * Each on a cache line of its own, so that those stores do not evict
+     * the line of the pointers above, which every worker reads per chunk. */
+    _Alignas(64) atomic_uint_fast64_t bytes_read;
+    _Alignas(64) atomic_uint_fast64_t bytes_written;
     /* The reports, opened with the output before the run and committed with
      * it after (all or none); unopened ones stay all zero. */
-    struct output metrics_out, trace_out, timeline_out;
+    _Alignas(64) struct output metrics_out, trace_out, timeline_out;
 
     pthread_mutex_t fail_lock;        /* guards the first failure's message */
     pthread_mutex_t hook_lock;        /* guards hooks, held while they run */

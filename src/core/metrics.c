@@ -10,6 +10,31 @@
 #include <string.h>
 #include <sys/resource.h>
 
+/* Slots for the worker threads, counters zeroed; their histograms wait for
+ * metrics_slot_open. aligned_alloc keeps the cache-line alignment the struct
+ * asks for (malloc gives only 16) and wants a size that is a multiple of it,
+ * which sizeof a 64-aligned struct is. Owned by m. */
+static void metrics_make_slots(struct metrics *m, unsigned workers)
+{
+    unsigned n = workers ? workers : 1;
+    m->workers = workers;
+    m->slot = aligned_alloc(_Alignof(struct metrics_slot), n * sizeof *m->slot);
+    if (m->slot == NULL)
+        die_oom();
+    for (unsigned i = 0; i < n; i++) {
+        m->slot[i].chunks = 0;
+        m->slot[i].busy_ns = 0;
+        m->slot[i].owner = m;
+    }
+}
+
+static void metrics_queue_init(struct metrics *m, struct metrics_queue *q, int slot_hist)
+{
+    hist_init(&q->wait);
+    q->metrics = m;
+    q->slot_hist = slot_hist;
+}
+
 struct metrics *metrics_new(const char *backend, unsigned workers)
 {
     struct metrics *m = xcalloc(1, sizeof *m);
@@ -19,10 +44,10 @@ struct metrics *metrics_new(const char *backend, unsigned workers)
     hist_init(&m->semaphore_wait);
     hist_init(&m->lock_wait);
     hist_init(&m->lock_hold);
-    hist_init(&m->cpu_queue.wait);
-    hist_init(&m->writer_queue.wait);
-    m->workers = workers;
-    m->worker = xcalloc(workers ? workers : 1, sizeof *m->worker);
+    /* Every worker receives from cpu_queue; only the writer from writer_queue. */
+    metrics_queue_init(m, &m->cpu_queue, METRICS_CPU_QUEUE_WAIT);
+    metrics_queue_init(m, &m->writer_queue, -1);
+    metrics_make_slots(m, workers);
     return m;
 }
 
@@ -31,22 +56,89 @@ void metrics_free(struct metrics *m)
     if (m == NULL)
         return;
     xmutex_destroy(&m->live_lock);
-    free(m->worker);
+    free(m->slot);
     free(m);
 }
 
 void metrics_set_workers(struct metrics *m, unsigned workers)
 {
-    free(m->worker);
-    m->workers = workers;
-    m->worker = xcalloc(workers ? workers : 1, sizeof *m->worker);
+    free(m->slot);
+    metrics_make_slots(m, workers);
+}
+
+/* ---- recording ---------------------------------------------------------- */
+
+struct metrics_slot *metrics_slot_open(struct metrics *m, unsigned id)
+{
+    if (id >= m->workers)
+        return NULL;
+    struct metrics_slot *s = &m->slot[id];
+    /* Only when on: 5 histograms are some 40 KB a worker, which --metrics
+     * none would pay in memory (and peak RSS) for nothing. */
+    if (m->enabled)
+        for (int h = 0; h < METRICS_SLOT_HISTS; h++)
+            hist_init(&s->hist[h]);
+    return s;
+}
+
+static struct histogram *metrics_total(struct metrics *m, enum metrics_hist h)
+{
+    switch (h) {
+    case METRICS_CPU_TOKEN_WAIT: return &m->cpu_token_wait;
+    case METRICS_SEMAPHORE_WAIT: return &m->semaphore_wait;
+    case METRICS_LOCK_WAIT:      return &m->lock_wait;
+    case METRICS_LOCK_HOLD:      return &m->lock_hold;
+    case METRICS_CPU_QUEUE_WAIT: return &m->cpu_queue.wait;
+    case METRICS_SLOT_HISTS:     break;
+    }
+    return NULL;
+}
+
+void metrics_slot_fold(struct metrics *m, struct metrics_slot *slot)
+{
+    if (slot == NULL || !m->enabled)
+        return;
+    for (int h = 0; h < METRICS_SLOT_HISTS; h++)
+        hist_merge(metrics_total(m, (enum metrics_hist)h), &slot->hist[h]);
+}
+
+struct histogram *metrics_hist(struct metrics *m, struct metrics_slot *slot,
+                               enum metrics_hist h)
+{
+    if (!m->enabled)
+        return NULL;
+    return slot != NULL ? &slot->hist[h] : metrics_total(m, h);
+}
+
+void metrics_record(struct metrics *m, struct metrics_slot *slot, enum metrics_hist h,
+                    uint64_t value)
+{
+    struct histogram *into = metrics_hist(m, slot, h);
+    if (into != NULL)
+        hist_record(into, value);
+}
+
+/* The calling thread's slot, if it named one: each thread has its own copy
+ * of this variable (C11 _Thread_local), so it needs no synchronisation. */
+static _Thread_local struct metrics_slot *metrics_this_thread;
+
+void metrics_thread_slot(struct metrics_slot *slot)
+{
+    metrics_this_thread = slot;
 }
 
 void metrics_queue_wait(void *queue, uint64_t wait_ns)
 {
     struct metrics_queue *q = queue;
-    hist_record(&q->wait, wait_ns);
+    struct metrics_slot *s = metrics_this_thread;
+    /* A slot of another run (a thread that forgot to clear it) never counts here. */
+    if (q->slot_hist >= 0 && s != NULL && s->owner == q->metrics)
+        hist_record(&s->hist[q->slot_hist], wait_ns);
+    else
+        hist_record(&q->wait, wait_ns);
 }
+
+/* ---- channels ----------------------------------------------------------- */
 
 void metrics_queue_attach(struct metrics *m, struct metrics_queue *q, struct channel *ch)
 {
@@ -178,7 +270,7 @@ static double metrics_busy_ms(const struct metrics *m)
 {
     uint64_t busy = 0;
     for (unsigned i = 0; i < m->workers; i++)
-        busy += m->worker[i].busy_ns;
+        busy += m->slot[i].busy_ns;
     return ms(busy);
 }
 
@@ -211,7 +303,7 @@ static void metrics_print_workers_table(const struct metrics *m, FILE *out)
 {
     for (unsigned i = 0; i < m->workers; i++)
         fprintf(out, "  worker %-3u  %8llu chunks  %10.1f ms busy\n", i,
-                (unsigned long long)m->worker[i].chunks, ms(m->worker[i].busy_ns));
+                (unsigned long long)m->slot[i].chunks, ms(m->slot[i].busy_ns));
 }
 
 int metrics_report(const struct metrics *m, const char *format, FILE *out)
@@ -238,7 +330,7 @@ int metrics_report(const struct metrics *m, const char *format, FILE *out)
         fprintf(out, "  \"per_worker\": [");
         for (unsigned i = 0; i < m->workers; i++)
             fprintf(out, "%s{\"chunks\": %llu, \"busy_ms\": %.3f}", i ? ", " : "",
-                    (unsigned long long)m->worker[i].chunks, ms(m->worker[i].busy_ns));
+                    (unsigned long long)m->slot[i].chunks, ms(m->slot[i].busy_ns));
         fprintf(out, "]\n}\n");
     } else {
         return -1;

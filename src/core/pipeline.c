@@ -11,6 +11,7 @@ int pipeline_worker_init(struct job *job, struct worker *w, unsigned id)
 {
     memset(w, 0, sizeof *w);
     w->id = id;
+    w->metrics = metrics_slot_open(job->metrics, id);
     w->runner = stage_runner_new(&job->stages, job->encrypted ? &job->keys : NULL, job->gzip);
     if (w->runner == NULL)
         return job_fail(job, EX_OSERR, "cannot set up the stages (zlib init failed)");
@@ -21,8 +22,7 @@ int pipeline_worker_init(struct job *job, struct worker *w, unsigned id)
 
 void pipeline_worker_done(struct job *job, struct worker *w)
 {
-    if (w->id < job->metrics->workers)
-        job->metrics->worker[w->id] = w->stats;
+    metrics_slot_fold(job->metrics, w->metrics);
     live_worker(job->live, w->id, LIVE_DONE, 0);
     stage_runner_free(w->runner);
     w->runner = NULL;
@@ -65,7 +65,9 @@ int pipeline_process(struct job *job, struct worker *w, struct chunk *c)
     if (job_failed(job))
         return -1;
     live_worker(job->live, w->id, LIVE_WAIT_TOKEN, c->index);
-    if (tokens_acquire(&job->cpu_tokens) != 0)
+    /* The wait goes to this worker's own histogram (metrics.h says why). */
+    if (tokens_acquire_timed(&job->cpu_tokens,
+                             metrics_hist(job->metrics, w->metrics, METRICS_CPU_TOKEN_WAIT)) != 0)
         return -1;
     live_worker(job->live, w->id, LIVE_RUNNING, c->index);
     c->t.process_start = now_ns();
@@ -82,8 +84,10 @@ int pipeline_process(struct job *job, struct worker *w, struct chunk *c)
     tokens_release(&job->cpu_tokens);
     /* Next the chunk goes on: a channel send, the writer lock, the writer. */
     live_worker(job->live, w->id, LIVE_SENDING, c->index);
-    w->stats.chunks++;
-    w->stats.busy_ns += c->t.process_end - c->t.process_start;
+    if (w->metrics != NULL) {
+        w->metrics->chunks++;
+        w->metrics->busy_ns += c->t.process_end - c->t.process_start;
+    }
     return rc;
 }
 

@@ -24,12 +24,15 @@
 struct worker {
     unsigned id;
     struct stage_runner *runner;     /* owned: one per thread */
-    struct metrics_worker stats;
+    struct metrics_slot *metrics;    /* its own slot in job->metrics (NULL if
+                                        the backend has fewer: not counted) */
 };
 
-/* Make a worker's private stage runner. Returns 0 or -1 (job failed). */
+/* Make a worker's private stage runner and open its metrics slot. Returns 0
+ * or -1 (job failed). */
 int pipeline_worker_init(struct job *job, struct worker *w, unsigned id);
-/* Fold the worker's counters into the job's metrics and free its runner. */
+/* Once its thread has been joined: fold the worker's histograms into the
+ * job's metrics and free its runner. */
 void pipeline_worker_done(struct job *job, struct worker *w);
 
 /* 1 with *out set, 0 at the end of the input, -1 if the job failed. */

@@ -10,6 +10,12 @@
  * exactly chunk_size bytes, and the last one has is_final set. An empty file
  * gives one empty final chunk, so every container has at least one record.
  * A file that shrinks while it is read is reported as an I/O error.
+ *
+ * Reads are one read(2) per chunk, straight into the chunk's buffer: chunk
+ * sized (1 MiB by default), never smaller, and never copied again. The
+ * kernel is told the file is read front to back (posix_fadvise), so it reads
+ * ahead of us in large pieces whatever the chunk size; reader.c says why the
+ * reader does not gather small chunks into larger reads of its own.
  */
 #ifndef PIPELAB_READER_H
 #define PIPELAB_READER_H
@@ -28,6 +34,7 @@ struct reader {
     size_t chunk_size;
     size_t buffer_cap;     /* allocated per chunk: room for the processed bytes */
     struct inflight *acct;
+    bool readahead;        /* the kernel took the sequential-read advice */
     bool done;
 };
 

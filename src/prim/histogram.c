@@ -44,16 +44,38 @@ uint64_t hist_bucket_high(int bucket)
     return bucket + 1 < HIST_BUCKETS ? hist_bucket_low(bucket + 1) - 1 : UINT64_MAX;
 }
 
-void hist_record(struct histogram *h, uint64_t value)
+/* Raise h->max to value if it is lower (a compare-and-swap loop: another
+ * thread may raise it meanwhile). */
+static void hist_raise_max(struct histogram *h, uint64_t value)
 {
-    atomic_fetch_add_explicit(&h->bucket[hist_bucket_of(value)], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&h->sum, value, memory_order_relaxed);
     uint_fast64_t seen = atomic_load_explicit(&h->max, memory_order_relaxed);
     while (value > seen &&
            !atomic_compare_exchange_weak_explicit(&h->max, &seen, value,
                                                   memory_order_relaxed, memory_order_relaxed))
         ;
+}
+
+void hist_record(struct histogram *h, uint64_t value)
+{
+    atomic_fetch_add_explicit(&h->bucket[hist_bucket_of(value)], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum, value, memory_order_relaxed);
+    hist_raise_max(h, value);
+}
+
+void hist_merge(struct histogram *into, const struct histogram *from)
+{
+    uint64_t n = hist_count(from);
+    if (n == 0)
+        return;
+    for (int i = 0; i < HIST_BUCKETS; i++) {
+        uint64_t k = atomic_load_explicit(&from->bucket[i], memory_order_relaxed);
+        if (k != 0)
+            atomic_fetch_add_explicit(&into->bucket[i], k, memory_order_relaxed);
+    }
+    atomic_fetch_add_explicit(&into->count, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&into->sum, hist_sum(from), memory_order_relaxed);
+    hist_raise_max(into, hist_max(from));
 }
 
 uint64_t hist_count(const struct histogram *h)

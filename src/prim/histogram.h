@@ -6,6 +6,12 @@
  * back is within about 3% of the true value, whatever its size, and the whole
  * histogram is a fixed array of counters. Recording is one atomic increment
  * (plus a few for count, sum and max): no lock on the hot path.
+ *
+ * No lock, but not free when shared: every thread that records into one
+ * histogram writes its count, sum and max, so their cache line moves from
+ * core to core at each sample. A figure many threads record is therefore kept
+ * in one histogram per thread and the copies are added up at the end
+ * (hist_merge); see metrics.h.
  */
 #ifndef PIPELAB_HISTOGRAM_H
 #define PIPELAB_HISTOGRAM_H
@@ -26,6 +32,12 @@ struct histogram {
 
 void hist_init(struct histogram *h);
 void hist_record(struct histogram *h, uint64_t value);
+/* Add every sample of from to into (from is left as it is). Exact: merging
+ * per-thread histograms gives the one a shared histogram would have held.
+ * Safe while other threads record into `into`; `from` should be quiet (its
+ * recorder joined), or the samples it takes meanwhile may be half counted. */
+void hist_merge(struct histogram *into, const struct histogram *from);
+
 uint64_t hist_count(const struct histogram *h);
 uint64_t hist_sum(const struct histogram *h);
 uint64_t hist_max(const struct histogram *h);

@@ -281,7 +281,11 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
     out->final_path = xstrdup(final_path);
     out->to_stdout = (flags & OUTPUT_DASH) && output_is_dash(final_path);
     if (out->to_stdout && !(flags & OUTPUT_SEEKS)) {
-        out->file = stdout; /* streamed: every write is an append */
+        /* Streamed: every write is an append. stdout keeps the buffer
+         * stdio gave it: C allows setvbuf only before any other use of a
+         * stream, which nothing here can promise for stdout. Large records
+         * still go out in large writes (fwrite passes them straight on). */
+        out->file = stdout;
         return 0;
     }
     out->temp_path = out->to_stdout ? output_private_name("stdout") : output_temp_name(final_path);
@@ -307,8 +311,19 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
         output_abort(out);
         return EX_CANTCREAT;
     }
-    /* A large buffer: records are written in a few big pieces. */
-    setvbuf(out->file, NULL, _IOFBF, 1 << 20);
+    /* Our own buffer, not setvbuf(file, NULL, ...): given NULL, glibc keeps
+     * its default (st_blksize, 4 KiB here) whatever size is asked for, and
+     * the writer then made one write(2) per 4 KiB. Ours makes one per
+     * OUTPUT_BUFFER bytes (output.h says why that size); a record larger
+     * than the free room goes out in large writes of its own. setvbuf
+     * comes before any other use of the stream, as C requires. */
+    out->buffer = xmalloc(OUTPUT_BUFFER);
+    if (setvbuf(out->file, out->buffer, _IOFBF, OUTPUT_BUFFER) != 0) {
+        warnx_msg("cannot create %s: %s", output_shown(final_path, out->to_stdout),
+                  "cannot set up its buffer");
+        output_abort(out);
+        return EX_CANTCREAT;
+    }
     return 0;
 }
 
@@ -347,6 +362,8 @@ static int output_finish(struct output *out)
     if (out->file != stdout && fclose(out->file) != 0 && err == 0)
         err = errno;
     out->file = NULL;
+    free(out->buffer); /* only now: fclose flushes from it */
+    out->buffer = NULL;
     if (err == 0)
         return 0;
     warnx_msg("cannot write %s: %s", output_shown(out->final_path, true), strerror(err));
@@ -450,6 +467,7 @@ void output_abort(struct output *out)
      * to stdout cannot be taken back; it is left open for the last words. */
     if (out->file != NULL && out->file != stdout)
         fclose(out->file);
+    free(out->buffer); /* after fclose, which may still write from it */
     if (out->temp_path != NULL) {
         output_untrack(out->temp_path);
         unlink(out->temp_path);
