@@ -18,7 +18,7 @@
 
 static int bounded_run(struct job *job)
 {
-    return channel_pipeline_run(job, CHANNEL_MUTEX, job->opt->channel_depth);
+    return channel_pipeline_run(job, CHANNEL_MUTEX, options_depth(job->opt));
 }
 
 const struct backend backend_bounded = {

@@ -20,7 +20,7 @@
 
 static int lockfree_run(struct job *job)
 {
-    return channel_pipeline_run(job, CHANNEL_LOCKFREE, job->opt->channel_depth);
+    return channel_pipeline_run(job, CHANNEL_LOCKFREE, options_depth(job->opt));
 }
 
 const struct backend backend_lockfree = {

@@ -2,20 +2,22 @@
 # grain.sh PIPELAB — speedup over serial against chunk size (make bench-grain).
 #
 # The fine-grained regime: --stages checksum (a few microseconds of work per
-# 4 KiB), 2 workers, generated text of GRAIN_SIZE (default 64M), every backend
+# 4 KiB), 2 workers, generated text of GRAIN_SIZE (default 128M), every backend
 # `pipelab backends` lists, chunk sizes 4K 16K 64K 256K 1M 4M, GRAIN_REPEATS
 # (default 5) repeats interleaved by `pipelab bench`, each run its own
 # process. At small chunks a backend pays one handoff per chunk and little
 # work, so the channel decides the result; at 1 MiB and more the work does.
-# All of that at the default channel depth (4). Then the 4K runs once more with
-# GRAIN_DEEP (default 16) chunks per channel: a deeper channel lets each
-# thread run longer before it must wait, so fewer handoffs end in a sleep.
+# All of that at the default channel depth: 4 chunks, and at least 256 KiB of
+# them (64 chunks at 4K: see options_depth in src/core/options.h). Then the 4K
+# runs once more at GRAIN_DEPTH (default 4) chunks per channel, the depth that
+# used to be the default: a shallow channel fills in microseconds, and when the
+# threads outnumber the cores most handoffs then end in a context switch.
 #
 # Writes out/data/grain.csv (bench's CSV, one row per run) and
 # out/plots/grain.svg (and .png), and prints the median speedups and the
 # targets at 4K and the default depth: lockfree >= 1.6x serial, bounded >=
 # 1.2x serial, as PASS or MISS (exit 0 either way: a benchmark reports), and
-# the same two at depth GRAIN_DEEP for comparison (out/data/grain-deep.csv).
+# the same two at depth GRAIN_DEPTH for comparison (out/data/grain-depth.csv).
 #
 #   bench/grain.sh --draw CSV DIR   only draw DIR/grain.svg and .png from CSV
 #   bench/grain.sh --table CSV      only print the median speedups (Markdown)
@@ -77,14 +79,14 @@ case "${1:-}" in
 esac
 
 pipelab=$1
-csv=out/data/grain.csv; size=${GRAIN_SIZE:-64M}; repeats=${GRAIN_REPEATS:-5}
-deep=${GRAIN_DEEP:-16}; deep_csv=out/data/grain-deep.csv
+csv=out/data/grain.csv; size=${GRAIN_SIZE:-128M}; repeats=${GRAIN_REPEATS:-5}
+shallow=${GRAIN_DEPTH:-4}; shallow_csv=out/data/grain-depth.csv
 mkdir -p out/data out/plots
 command -v gnuplot >/dev/null || { echo "gnuplot not found: sudo apt-get install gnuplot-nox" >&2; exit 69; }
 backends=$("$pipelab" backends | awk '{ printf "%s%s", sep, $1; sep = "," }')
 echo "machine: $("$pipelab" --machine)"
 echo "$(awk '{ printf "load average: %s, %s, %s", $1, $2, $3 }' /proc/loadavg) before the runs"
-set -- bench --backends "$backends" --workers-list 2 --depths 4 --chunk-sizes "$chunks" --stages checksum \
+set -- bench --backends "$backends" --workers-list 2 --chunk-sizes "$chunks" --stages checksum \
     --size "$size" --repeats "$repeats" --csv "$csv"
 echo "$pipelab $*"
 "$pipelab" "$@" 2>/dev/null
@@ -112,10 +114,10 @@ verdicts() { # verdicts CSV LABEL: PASS or MISS for each 4K target
         fi
     done
 }
-set -- bench --backends serial,bounded,lockfree --workers-list 2 --depths "$deep" --chunk-sizes 4K \
-    --stages checksum --size "$size" --repeats "$repeats" --csv "$deep_csv"
+set -- bench --backends serial,bounded,lockfree --workers-list 2 --depths "$shallow" --chunk-sizes 4K \
+    --stages checksum --size "$size" --repeats "$repeats" --csv "$shallow_csv"
 echo "$pipelab $*"
 "$pipelab" "$@" 2>/dev/null
 echo
-verdicts "$csv" "depth 4"
-verdicts "$deep_csv" "depth $deep"
+verdicts "$csv" "default depth"
+verdicts "$shallow_csv" "depth $shallow"

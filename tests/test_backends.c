@@ -223,7 +223,7 @@ static const char *describe(const struct options *o)
     snprintf(s, sizeof s,
              "backend=%s workers=%u depth=%u chunk=%llu stages=%s %s%s window=%u "
              "writer_delay=%llu stage_cost=%llu cpu_tokens=%u fail_at=%lld",
-             o->backend, o->workers, o->channel_depth, (unsigned long long)o->chunk_size,
+             o->backend, o->workers, options_depth(o), (unsigned long long)o->chunk_size,
              o->stages, is_gzip(o) ? "gzip" : "container",
              o->ordered ? " ordered" : "", o->window,
              (unsigned long long)o->writer_delay_us, (unsigned long long)o->stage_cost_us,
@@ -256,7 +256,7 @@ static bool has_bounded_queues(const struct options *o)
 
 static int64_t bounded_limit(const struct options *o)
 {
-    int64_t limit = 2 * (int64_t)o->channel_depth + o->workers + 2;
+    int64_t limit = 2 * (int64_t)options_depth(o) + o->workers + 2;
     if (is_ordered(o))
         limit += options_window(o);
     return limit;
@@ -683,11 +683,46 @@ static void test_bounded_peak_is_bounded(void **state)
                 else
                     o.stage_cost_us = 2000;
                 struct run r = expect_round_trip(&lab, &o); /* checks peak <= limit */
-                EXPECT(r.peak > (int64_t)o.channel_depth, &o);
+                EXPECT(r.peak > (int64_t)options_depth(&o), &o);
                 if (!ordered)
                     EXPECT(bounded_limit(&o) < 64, &o);
             }
         }
+    }
+    lab_close(&lab);
+}
+
+/* The default depth (no --channel-depth): 4 chunks, and at least 256 KiB of
+ * them, so small chunks get deeper channels. With a slow writer the queues
+ * fill to that depth: at 4 KiB, far past what a 4-deep channel holds, and
+ * never past the bound of the depth actually used. */
+static void test_default_depth_grows_for_small_chunks(void **state)
+{
+    (void)state;
+    test_watchdog(SANITIZED ? 120 : 60);
+    struct options d;
+    options_defaults(&d);
+    static const struct { uint64_t chunk; unsigned depth; } want[] = {
+        { 1, 65536 }, { 1 * KiB, 256 }, { 4 * KiB, 64 }, { 16 * KiB, 16 }, { 48 * KiB, 6 },
+        { 64 * KiB, 4 }, { 1024 * KiB, 4 }, { 16384 * KiB, 4 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        d.chunk_size = want[i].chunk;
+        assert_int_equal(options_depth(&d), want[i].depth);
+    }
+    d.channel_depth = 2; /* a depth given wins at every chunk size */
+    assert_int_equal(options_depth(&d), 2);
+
+    struct lab lab;
+    lab_open(&lab);
+    write_input_of(lab.in, GEN_TEXT, 256 * 4 * KiB);
+    static const char *const backends[] = { "bounded", "lockfree" };
+    for (int b = 0; b < 2; b++) {
+        struct options o;
+        lab_options(&lab, &o, backends[b], 2, 0, 4 * KiB);
+        o.writer_delay_us = 500;
+        struct run r = expect_round_trip(&lab, &o); /* checks peak <= limit */
+        EXPECT(r.peak > 2 * 4 + 2 + 2, &o);         /* more than depth 4 could hold */
     }
     lab_close(&lab);
 }
@@ -1141,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_chunk_larger_than_file),
         cmocka_unit_test(test_ordered_small_window),
         cmocka_unit_test(test_bounded_peak_is_bounded),
+        cmocka_unit_test(test_default_depth_grows_for_small_chunks),
         cmocka_unit_test(test_unbounded_peak_grows_with_file),
         cmocka_unit_test(test_mutex_peak_is_the_file),
         cmocka_unit_test(test_fail_at_chunk),

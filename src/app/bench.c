@@ -59,7 +59,12 @@ static int bench_plan_make(const struct options *o, struct bench_plan *p)
 {
     int rc = sweep_backend_list(o->backends, p->backend, &p->backends);
     if (rc == 0) rc = bench_list("workers-list", o->workers_list, false, &p->workers);
-    if (rc == 0) rc = bench_list("depths", o->depths, false, &p->depths);
+    /* No --depths: one "depth" 0, which leaves each run its default depth
+     * for its chunk size (options_depth); the CSV records the depth used. */
+    if (rc == 0 && o->depths[0] == '\0')
+        p->depths = (struct value_list){ .v = { 0 }, .count = 1 };
+    else if (rc == 0)
+        rc = bench_list("depths", o->depths, false, &p->depths);
     if (rc == 0) rc = bench_list("chunk-sizes", o->chunk_sizes, true, &p->chunks);
     if (rc == 0) rc = bench_list("stage-costs", o->stage_costs, false, &p->costs);
     if (rc == 0) rc = bench_list("writer-delays", o->writer_delays, false, &p->delays);
@@ -74,7 +79,7 @@ static int bench_plan_make(const struct options *o, struct bench_plan *p)
     for (int i = 0; rc == 0 && i < p->workers.count; i++)
         if (p->workers.v[i] < 1 || p->workers.v[i] > OPTIONS_MAX_WORKERS)
             rc = EX_USAGE;
-    for (int i = 0; rc == 0 && i < p->depths.count; i++)
+    for (int i = 0; rc == 0 && o->depths[0] && i < p->depths.count; i++)
         if (p->depths.v[i] < 1 || p->depths.v[i] > OPTIONS_MAX_DEPTH)
             rc = EX_USAGE;
     for (int i = 0; rc == 0 && i < p->levels.count; i++)
@@ -110,7 +115,7 @@ static void bench_progress(int run, int total, const char *backend, const struct
 {
     fprintf(stderr, "[%d/%d] %-9s workers=%-2u depth=%-3u chunk=%lluK level=%u cost=%lluus"
                     " delay=%lluus read=%lluus  %.1f MB/s\n", run, total, backend, c->workers,
-            c->channel_depth, (unsigned long long)(c->chunk_size >> 10), c->level,
+            options_depth(c), (unsigned long long)(c->chunk_size >> 10), c->level,
             (unsigned long long)c->stage_cost_us, (unsigned long long)c->writer_delay_us,
             (unsigned long long)c->reader_delay_us, mbs);
 }
@@ -173,7 +178,7 @@ int command_bench(const struct options *o)
                              "cores,compiler,zlib,libsodium\n", r.header);
             header_done = true;
             fprintf(out, "%d,%u,%u,%u,%llu,%llu,%llu,%llu,%u,%s,%s\n", ++run, rep, c.workers,
-                    c.channel_depth, (unsigned long long)c.chunk_size,
+                    options_depth(&c), (unsigned long long)c.chunk_size,
                     (unsigned long long)c.stage_cost_us, (unsigned long long)c.writer_delay_us,
                     (unsigned long long)c.reader_delay_us, c.level, r.row, machine);
             rc = bench_flush(out, o->csv);

@@ -49,7 +49,7 @@ static void compare_title(const struct options *o, const char *input)
         snprintf(stages, sizeof stages, "%s", o->stages);
     printf("pipelab compare: %s; stages %s; chunk %llu KiB; workers %u; channel depth %u%s\n",
            input, stages, (unsigned long long)(o->chunk_size >> 10), o->workers,
-           o->channel_depth, o->ordered ? "; ordered" : "");
+           options_depth(o), o->ordered ? "; ordered" : "");
     machine_load_line(load, sizeof load);
     printf("%s\n", load);
     printf("%-10s %9s %8s %13s %15s %18s %13s\n", "backend", "MB/s", "speedup", "peak RSS MiB",

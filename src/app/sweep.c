@@ -51,7 +51,8 @@ static void sweep_args(struct arglist *a, const struct options *o, const char *b
     arg_add(a, "--level=%u", o->level);
     arg_add(a, "--chunk-size=%llu", (unsigned long long)o->chunk_size);
     arg_add(a, "--workers=%u", o->workers);
-    arg_add(a, "--channel-depth=%u", o->channel_depth);
+    if (o->channel_depth)
+        arg_add(a, "--channel-depth=%u", o->channel_depth);
     if (o->cpu_tokens)
         arg_add(a, "--cpu-tokens=%u", o->cpu_tokens);
     if (o->ordered)
