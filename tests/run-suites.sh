@@ -14,8 +14,10 @@ for suite in "$@"; do
     name="$variant/$(basename "${suite##* }")"   # a command line is named by its last word
     log=$(mktemp)
     echo "== $name"
+    start=$(date +%s)
     timeout -k 5 "$limit" sh -c "$suite" >"$log" 2>&1
     rc=$?
+    took=$(( $(date +%s) - start ))
     cat "$log"
     total=$(sed -n 's/^\[==========\] Running \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     ok=$(grep -c '^\[       OK \]' "$log")
@@ -28,6 +30,7 @@ for suite in "$@"; do
     fi
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
     [ "$rc" -eq 124 ] && echo "!! $name timed out after ${limit}s"
+    echo "== $name: $ok passed, $bad failed in ${took} s"
     echo "$name $ok $bad" >>"$results"
     rm -f "$log"
 done
