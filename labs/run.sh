@@ -165,8 +165,11 @@ build_lab() {
 # pass, fail, hang, race, leak, memory or crash.
 run_one() {
     local bin=$1 test=$2 log=$3 rc
-    LAB_DIR="$SRC" TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1}" \
-        timeout -k 3 "$TIMEOUT" "$bin" "$test" >"$log" 2>&1
+    # In a subshell whose stderr is the log too: a check that crashes
+    # (abort, segfault) is reported here as "crash", not by bash's own
+    # "Aborted" line on the terminal.
+    ( LAB_DIR="$SRC" TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1}" \
+        timeout -k 3 "$TIMEOUT" "$bin" "$test" >"$log" 2>&1 ) 2>>"$log"
     rc=$?
     echo "$rc" >"$log.rc"
     if [ $rc -eq 124 ] || [ $rc -eq 137 ] || grep -q '^LAB-HANG' "$log"; then echo hang

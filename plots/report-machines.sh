@@ -8,14 +8,14 @@
 # in. The rows of the plain configuration (level 6, no experiment delays,
 # generated text) are grouped by machine, named by the machine fields of
 # each row, so two files from the same machine make one series and two
-# machines two. Writes REPORT_DIR/REPORT.md (default report/) with, per
+# machines two. Writes REPORT_DIR/REPORT.md (default report/machines/) with, per
 # machine, a table of median throughput per backend and worker count, and
 # the plots machines-throughput and machines-speedup (one line per machine,
 # for REPORT_BACKEND, default bounded), PNG and SVG; the gnuplot data is kept
 # in REPORT_DIR/data/machines-K.dat. Measures nothing.
 set -eu
 src=${1:?usage: plots/report-machines.sh DIR}
-report=${REPORT_DIR:-report}
+report=${REPORT_DIR:-report/machines}   # never over the measured report/REPORT.md
 backend=${REPORT_BACKEND:-bounded}
 gp=$(dirname "$0")   # the awk and gnuplot files beside this one
 [ -d "$src" ] || { echo "report: $src is not a folder" >&2; exit 66; }

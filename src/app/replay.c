@@ -9,7 +9,11 @@
  * end of processing and the start of its write, in flight from the start of
  * its read to the end of its write; a thread is doing whatever span of its
  * covers t. So replay fills the same struct live_frame the running view does
- * and draws it with the same code. What a trace cannot tell (a channel's
+ * and draws it with the same code. A recorded depth is therefore "chunks
+ * between two stages", not a channel's length: it also counts the chunk a
+ * blocked reader holds while it waits to send, and chunks a worker has taken
+ * but not yet started (waiting for a CPU token), so it can exceed the channel's
+ * capacity by up to 1 + workers. The frame says "(recorded)" beside it. What a trace cannot tell (a channel's
  * capacity, whether a sender was blocked or the bytes) is left out rather
  * than guessed.
  *
