@@ -31,9 +31,7 @@
  * 15 interleaved runs each, median user CPU (min-max):
  *   shared histograms   0.233 s (0.165-0.340) off, 0.245 s (0.156-0.332) on
  *   per-worker slots    0.248 s (0.182-0.354) off, 0.237 s (0.180-0.347) on
- * and two threads recording into one histogram cost 11.5-14.0 ns of CPU a
- * sample against 9.0-11.1 ns each into its own (a loop of 5 million
- * samples a thread, 3 runs; 9 ns alone). The slots are there for the machine
+ * The slots are there for the machine
  * with 64 cores, where one line written by every worker is the textbook hot
  * spot; here the figures show only that they cost nothing.
  *

@@ -28,12 +28,7 @@
  *
  * Measured on the kit's 2-core test machine (AMD EPYC, 2 cores, Linux
  * 6.18.44, gcc 12.2.0), 2026-12-02, busy with other work (load average 3 to
- * 9 during the runs). A loop of 5 million acquire + release pairs a thread, on a pool with a
- * token always free, CPU time a pair, 3 runs:
- *                       1 thread        2 threads
- *   mutex + condvar     63-71 ns        75-103 ns
- *   this file           7.5-8.4 ns      9.4-11.1 ns
- * In a whole run the difference is lost in the noise: 64 MiB through
+ * 9 during the runs), the difference is lost in the noise: 64 MiB through
  *   pipelab process IN OUT --backend bounded --workers 64 --cpu-tokens 64
  *       --chunk-size 4K --stages checksum --metrics none
  * took 0.657 s (0.639-0.879) before and 0.686 s (0.622-1.396) after, median
