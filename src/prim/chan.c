@@ -49,25 +49,35 @@
  *      usually moved within a yield. Yielding rather than spinning on the spot
  *      also works when both threads share one CPU: the yield is what lets the
  *      other one run.
+ *   3. Do not sleep on the mutex either. Every send and receive takes ch->mu,
+ *      and when the other side holds it, pthread_mutex_lock puts the caller to
+ *      sleep in the kernel (a futex) and the unlock must wake it: the same
+ *      price again, for a critical section that lasts a few hundred
+ *      nanoseconds. chan_lock tries the mutex CHAN_LOCK_TRIES times, with a
+ *      pause between tries (cpu_pause, util.h), before it blocks on it.
+ *      (glibc's non-portable PTHREAD_MUTEX_ADAPTIVE_NP does the same.)
  *
  * Measured by `make bench-chan` (lab 1's answer, which signals on every send
  * and receive and sleeps at once, against this file; one sender and one
- * receiver, 200,000 messages, medians of 5 interleaved rounds, on 2 idle
- * cores, 2026-12-02), ns per message and context switches per message
- * (voluntary / involuntary):
+ * receiver, 200,000 messages, medians of 5 interleaved rounds, on a 2-core
+ * Intel Xeon VM, 2026-12-02, load average 2.3 before the runs), ns per message
+ * and context switches per message (voluntary / involuntary):
  *
- *   capacity   naive                  these two tricks
- *          1   16270 ns  1.99 / 0.01  1100 ns  0.00 / 0.00
- *          4    4029 ns  0.50 / 0.00   415 ns  0.00 / 0.02
- *         64     265 ns  0.03 / 0.00   398 ns  0.00 / 0.00
- *       1024     188 ns  0.00 / 0.00   364 ns  0.00 / 0.00
+ *   capacity   naive                  these three tricks
+ *          1   18017 ns  1.99 / 0.00  2892 ns  0.04 / 0.04
+ *          4   16360 ns  0.67 / 0.00   945 ns  0.01 / 0.09
+ *         64     620 ns  0.03 / 0.00   505 ns  0.00 / 0.01
+ *       1024     233 ns  0.01 / 0.00   757 ns  0.00 / 0.00
  *
- * At capacities 1 and 4 nobody sleeps any more (no voluntary switches): 15x
- * and 9.7x fewer ns. At 64 and more the naive channel rarely sleeps anyway
- * and the tricks cost time instead: a thread that finds the ring empty (or
- * full) takes the mutex again after every yield to look, and the other side
- * then waits for the mutex. The fix for that regime is the lock-free ring
- * (chan_lockfree.c), which looks without a lock. Measure on your machine.
+ * At capacities 1 and 4 hardly anybody sleeps any more: 6.2x and 17x fewer
+ * ns. With tricks 1 and 2 alone, the same machine gave 2,731 against 2,900 ns
+ * at capacity 4: the threads slept on the mutex instead (0.43 per message).
+ * At 1024 the naive channel rarely sleeps anyway and the tricks cost time
+ * instead: a thread that finds the ring empty (or full) takes the mutex again
+ * after every yield to look, and the other side then waits for the mutex. The
+ * fix for that regime is the lock-free ring (chan_lockfree.c), which looks
+ * without a lock. Measure on your machine: on a virtual machine these figures
+ * change by a factor of 3 from one run to the next (README, "Measured").
  *
  * A trick that does not work here: waking a sleeping sender only once the
  * ring is half empty (a watermark) would let it send several items per wake-up,
@@ -93,6 +103,9 @@
 
 /* How many times a thread yields and looks again before it sleeps (2 above). */
 #define CHAN_SPIN_TRIES 8
+
+/* How many times chan_lock tries the mutex before it sleeps on it (3 above). */
+#define CHAN_LOCK_TRIES 100
 
 /* One slot of the bounded ring. */
 struct chan_slot {
@@ -240,6 +253,17 @@ static int chan_item_or_closed(const struct chan *ch)
     return ch->len > 0 || ch->closed;
 }
 
+/* Take ch->mu, trying a while before sleeping on it (3 above). */
+static void chan_lock(struct chan *ch)
+{
+    for (int i = 0; i < CHAN_LOCK_TRIES; i++) {
+        if (xmutex_trylock(&ch->mu))
+            return;
+        cpu_pause();
+    }
+    xmutex_lock(&ch->mu);
+}
+
 /* Before sleeping, give the other side a few chances: let go of the mutex,
  * yield the CPU, take the mutex back and look again. */
 static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
@@ -247,7 +271,7 @@ static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
     for (int i = 0; i < CHAN_SPIN_TRIES && !ready(ch); i++) {
         xmutex_unlock(&ch->mu);
         sched_yield();
-        xmutex_lock(&ch->mu);
+        chan_lock(ch);
     }
 }
 
@@ -356,7 +380,7 @@ void chan_set_wait_observer(struct chan *ch, chan_wait_fn fn, void *arg)
 
 enum chan_status chan_send(struct chan *ch, void *item)
 {
-    xmutex_lock(&ch->mu);
+    chan_lock(ch);
     uint64_t now = chan_wait_room(ch);
     if (ch->closed) {
         xmutex_unlock(&ch->mu);
@@ -369,7 +393,7 @@ enum chan_status chan_send(struct chan *ch, void *item)
 
 enum chan_status chan_try_send(struct chan *ch, void *item)
 {
-    xmutex_lock(&ch->mu);
+    chan_lock(ch);
     enum chan_status st = CHAN_OK;
     if (ch->closed)
         st = CHAN_CLOSED;
@@ -384,7 +408,7 @@ enum chan_status chan_try_send(struct chan *ch, void *item)
 /* On CHAN_CLOSED (and CHAN_WOULD_BLOCK below) *item is set to NULL. */
 enum chan_status chan_recv(struct chan *ch, void **item)
 {
-    xmutex_lock(&ch->mu);
+    chan_lock(ch);
     uint64_t now = chan_wait_item(ch);
     if (ch->len == 0) {
         /* Woken with nothing queued: the channel is closed and drained. */
@@ -399,7 +423,7 @@ enum chan_status chan_recv(struct chan *ch, void **item)
 
 enum chan_status chan_try_recv(struct chan *ch, void **item)
 {
-    xmutex_lock(&ch->mu);
+    chan_lock(ch);
     if (ch->len == 0) {
         enum chan_status st = ch->closed ? CHAN_CLOSED : CHAN_WOULD_BLOCK;
         xmutex_unlock(&ch->mu);

@@ -136,15 +136,6 @@ struct chan_lockfree {
     pthread_cond_t not_empty;
 };
 
-static void cpu_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /* Wait a little longer each round; false once it is time to park. */
 static bool backoff(unsigned *round)
 {

@@ -25,6 +25,11 @@ uint64_t now_ns(void);
 /* Sleep for a number of microseconds (the experiment delay knobs). */
 void sleep_us(uint64_t us);
 
+/* One turn of a spin-wait: tells the CPU that this thread is waiting for
+ * memory another core will change (x86 `pause`, Arm `yield`), which saves power
+ * and leaves the core to its hyperthread sibling. Nothing elsewhere. */
+void cpu_pause(void);
+
 /* Number of online CPU cores (at least 1). */
 int cpu_count(void);
 

@@ -40,6 +40,14 @@ void xmutex_lock(pthread_mutex_t *mu)
         xthread_fail("pthread_mutex_lock", err);
 }
 
+bool xmutex_trylock(pthread_mutex_t *mu)
+{
+    int err = pthread_mutex_trylock(mu);
+    if (err != 0 && err != EBUSY)
+        xthread_fail("pthread_mutex_trylock", err);
+    return err == 0;
+}
+
 void xmutex_unlock(pthread_mutex_t *mu)
 {
     int err = pthread_mutex_unlock(mu);

@@ -21,7 +21,8 @@
  * ladder that never runs, used to be.
  *
  * pthread_cond_timedwait is here too, with its one real answer kept: the
- * deadline passed (ETIMEDOUT). Not here, because it can fail for real:
+ * deadline passed (ETIMEDOUT); and pthread_mutex_trylock, with its one: the
+ * mutex is taken (EBUSY). Not here, because it can fail for real:
  * pthread_create (EAGAIN, too many threads); its callers check it and fail
  * the run with a message.
  */
@@ -36,6 +37,7 @@ void xmutex_init(pthread_mutex_t *mu);
 void xmutex_destroy(pthread_mutex_t *mu);
 void xmutex_lock(pthread_mutex_t *mu);
 void xmutex_unlock(pthread_mutex_t *mu);
+bool xmutex_trylock(pthread_mutex_t *mu); /* false: another thread holds it */
 
 void xcond_init(pthread_cond_t *cond);
 /* A condition variable whose xcond_timedwait deadlines are on CLOCK_MONOTONIC:
