@@ -33,7 +33,7 @@
  * fail. A signal would wake only one of them and the rest would sleep forever,
  * so close wakes everyone on both condition variables (broadcast).
  *
- * What a handoff costs, and two small changes that make it cheaper. A thread
+ * What a handoff costs, and three small changes that make it cheaper. A thread
  * that sleeps in pthread_cond_wait and is woken by a signal pays two system
  * calls and two context switches: microseconds, where moving a pointer costs
  * nanoseconds. Done naively, a producer and a consumer that run at the same
@@ -44,11 +44,15 @@
  *      receivers_waiting (guarded by mu like everything else) say whether
  *      anybody is on a condition variable; most of the time nobody is.
  *   2. Look again before sleeping. A thread about to sleep first lets go of
- *      the mutex and yields the CPU a few times (CHAN_SPIN_TRIES), taking the
- *      mutex back to look again each time: on two cores the other side has
- *      usually moved within a yield. Yielding rather than spinning on the spot
- *      also works when both threads share one CPU: the yield is what lets the
- *      other one run.
+ *      the mutex, yields the CPU and takes the mutex back to look again, and
+ *      goes on doing so until the wait has lasted SPIN_BEFORE_SLEEP_NS
+ *      (util.h): about what the sleep would cost, so looking never costs more
+ *      than one more sleep. On two cores the other side has usually moved
+ *      within a yield or two. Yielding rather than spinning on the spot also
+ *      works when both threads share one CPU: the yield is what lets the other
+ *      one run. (A first version looked eight times, a few microseconds: on a
+ *      virtual machine, where a wake-up costs about 40 us, one sleeper soon
+ *      made the other side sleep too, and they went on taking turns.)
  *   3. Do not sleep on the mutex either. Every send and receive takes ch->mu,
  *      and when the other side holds it, pthread_mutex_lock puts the caller to
  *      sleep in the kernel (a futex) and the unlock must wake it: the same
@@ -60,24 +64,28 @@
  * Measured by `make bench-chan` (lab 1's answer, which signals on every send
  * and receive and sleeps at once, against this file; one sender and one
  * receiver, 200,000 messages, medians of 5 interleaved rounds, on a 2-core
- * Intel Xeon VM, 2026-12-02, load average 2.3 before the runs), ns per message
+ * Intel Xeon VM, 2026-12-03, load average 1.2 before the runs), ns per message
  * and context switches per message (voluntary / involuntary):
  *
- *   capacity   naive                  these three tricks
- *          1   18017 ns  1.99 / 0.00  2892 ns  0.04 / 0.04
- *          4   16360 ns  0.67 / 0.00   945 ns  0.01 / 0.09
- *         64     620 ns  0.03 / 0.00   505 ns  0.00 / 0.01
- *       1024     233 ns  0.01 / 0.00   757 ns  0.00 / 0.00
+ *   capacity   naive                   these three tricks
+ *          1   137712 ns  2.26 / 0.02  1190 ns  0.00 / 0.00
+ *          4    25052 ns  0.50 / 0.00   656 ns  0.00 / 0.07
+ *         64     1383 ns  0.03 / 0.00   342 ns  0.00 / 0.01
+ *       1024      205 ns  0.00 / 0.00   540 ns  0.00 / 0.00
  *
- * At capacities 1 and 4 hardly anybody sleeps any more: 6.2x and 17x fewer
- * ns. With tricks 1 and 2 alone, the same machine gave 2,731 against 2,900 ns
- * at capacity 4: the threads slept on the mutex instead (0.43 per message).
- * At 1024 the naive channel rarely sleeps anyway and the tricks cost time
- * instead: a thread that finds the ring empty (or full) takes the mutex again
- * after every yield to look, and the other side then waits for the mutex. The
- * fix for that regime is the lock-free ring (chan_lockfree.c), which looks
- * without a lock. Measure on your machine: on a virtual machine these figures
- * change by a factor of 3 from one run to the next (README, "Measured").
+ * At capacities 1 to 64 nobody sleeps any more: 116x, 38x and 4x fewer ns.
+ * Each trick was needed. With tricks 1 and 2 alone, and trick 2 looking eight
+ * times, the same machine gave 2,731 against 2,900 ns at capacity 4 one day:
+ * the threads slept on the mutex instead (0.43 per message). With trick 3 too
+ * but still eight looks, 945 against 16,360 in one run and 13,991 against
+ * 24,808 in the next: once a wake-up was late, the two sides took turns to
+ * sleep. At 1024 the naive channel rarely sleeps anyway and the tricks cost
+ * time instead: a thread that finds the ring empty (or full) takes the mutex
+ * again after every yield to look, and the other side then waits for the
+ * mutex. The fix for that regime is the lock-free ring (chan_lockfree.c),
+ * which looks without a lock. Measure on your machine: on a virtual machine
+ * the naive channel's figures change by a factor of 3 or more from one run to
+ * the next (README, "Measured").
  *
  * A trick that does not work here: waking a sleeping sender only once the
  * ring is half empty (a watermark) would let it send several items per wake-up,
@@ -100,9 +108,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-/* How many times a thread yields and looks again before it sleeps (2 above). */
-#define CHAN_SPIN_TRIES 8
 
 /* How many times chan_lock tries the mutex before it sleeps on it (3 above). */
 #define CHAN_LOCK_TRIES 100
@@ -264,11 +269,13 @@ static void chan_lock(struct chan *ch)
     xmutex_lock(&ch->mu);
 }
 
-/* Before sleeping, give the other side a few chances: let go of the mutex,
- * yield the CPU, take the mutex back and look again. */
+/* Before sleeping, give the other side a chance to move, for as long as a
+ * sleep would cost: let go of the mutex, yield the CPU, take the mutex back
+ * and look again (2 above). */
 static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
 {
-    for (int i = 0; i < CHAN_SPIN_TRIES && !ready(ch); i++) {
+    uint64_t start = now_ns();
+    while (!ready(ch) && now_ns() - start < SPIN_BEFORE_SLEEP_NS) {
         xmutex_unlock(&ch->mu);
         sched_yield();
         chan_lock(ch);
