@@ -269,12 +269,11 @@ static void chan_lock(struct chan *ch)
     xmutex_lock(&ch->mu);
 }
 
-/* Before sleeping, give the other side a chance to move, for as long as a
- * sleep would cost: let go of the mutex, yield the CPU, take the mutex back
- * and look again (2 above). */
-static void chan_spin(struct chan *ch, int (*ready)(const struct chan *))
+/* Before sleeping, give the other side a chance to move until the wait, begun
+ * at start, has lasted what a sleep would cost: let go of the mutex, yield the
+ * CPU, take the mutex back and look again (2 above). */
+static void chan_spin(struct chan *ch, int (*ready)(const struct chan *), uint64_t start)
 {
-    uint64_t start = now_ns();
     while (!ready(ch) && now_ns() - start < SPIN_BEFORE_SLEEP_NS) {
         xmutex_unlock(&ch->mu);
         sched_yield();
@@ -290,7 +289,7 @@ static uint64_t chan_wait_room(struct chan *ch)
     uint64_t start = now_ns();
     if (!chan_full(ch) || ch->closed)
         return start;
-    chan_spin(ch, chan_room_or_closed);
+    chan_spin(ch, chan_room_or_closed, start);
     ch->senders_waiting++;
     while (chan_full(ch) && !ch->closed)
         xcond_wait(&ch->not_full, &ch->mu);
@@ -308,7 +307,7 @@ static uint64_t chan_wait_item(struct chan *ch)
     uint64_t start = now_ns();
     if (ch->len > 0 || ch->closed)
         return start;
-    chan_spin(ch, chan_item_or_closed);
+    chan_spin(ch, chan_item_or_closed, start);
     ch->receivers_waiting++;
     while (ch->len == 0 && !ch->closed)
         xcond_wait(&ch->not_empty, &ch->mu);

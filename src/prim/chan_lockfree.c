@@ -56,16 +56,17 @@
  * waking a sleeping virtual CPU goes through the host. A first version parked
  * after a fixed count, about 5 us of spinning and yielding. Once one side
  * parked, the other filled (or drained) the small ring long before it woke,
- * found nothing to do and parked too, and the pair stayed in that convoy:
- * capacity 4 measured 2,000 to 8,000 ns per message in one run and 85 in
- * another. With the 50 us budget, in the same interleaved runs: 1p1c capacity
- * 1 from about 20,000 to 450 ns with no voluntary switches, capacity 4 from
- * 2,000-6,000 to 150-220, the pipeline shape at capacity 1 from 25,000 to
- * 3,500; `process --workers 8` on 2 cores, or pinned to one CPU, took the same
- * time as before.
+ * found nothing to do and parked too, and the pair stayed in that convoy.
+ * Medians of 3, 1p1c: with the count, capacity 1 took 18,776 to 23,991 ns per
+ * message in three runs and capacity 4 1,092 to 6,201 (85 in a run the day
+ * before); with the 50 us budget, 401 to 479 and 164 to 220, with no
+ * voluntary switches. Against a 5 us budget in the same interleaved runs, the
+ * pipeline shape at capacity 1 went from about 25,000 to 3,200-4,200 ns;
+ * `process --workers 8` on 2 cores, or pinned to one CPU, took the same time
+ * as with the count.
  *
- * A parked thread has announced
- * itself in `senders_waiting` or `receivers_waiting`; the other side, after
+ * A parked thread has announced itself in `senders_waiting` or
+ * `receivers_waiting`; the other side, after
  * every successful move, wakes someone only if that count is non-zero. That
  * check is where a wake-up could be lost: the waiter writes the count then
  * reads the ring; the other side writes the ring then reads the count. If

@@ -27,7 +27,8 @@ void sleep_us(uint64_t us);
 
 /* One turn of a spin-wait: tells the CPU that this thread is waiting for
  * memory another core will change (x86 `pause`, Arm `yield`), which saves power
- * and leaves the core to its hyperthread sibling. Nothing elsewhere. */
+ * and leaves the core to its hyperthread sibling. On other CPUs it does
+ * nothing. */
 void cpu_pause(void);
 
 /* How long a thread that finds a channel empty (or full) keeps looking before
