@@ -103,7 +103,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 fi
 
 # The report section: where the design note's 1.67x holds on this map.
-awk -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v machine="$("$pipelab" --machine)" \
+awk -v load_avg="$(cut -d' ' -f1-3 /proc/loadavg)" -v machine="$("$pipelab" --machine)" \
     -v repeats="$repeats" -v unit="$unit" -f "$gp/regimes.awk" "$data/regimes-ratio.dat" \
     > "$data/regimes.md"
 echo "regimes.sh: $csv, $data/regimes.md ($(( $(date +%s) - started )) s)"

@@ -1,7 +1,7 @@
 # regimes.awk — the report section on the regime map, written from the
 # measured ratios (bench/regimes.sh makes the input and runs this).
 #
-#   awk -v load=... -v machine=... -v repeats=3 -v unit=1000 \
+#   awk -v load_avg=... -v machine=... -v repeats=3 -v unit=1000 \
 #       -f plots/regimes.awk regimes-ratio.dat
 #
 # reads regimes-ratio.dat by its header's names (workers, x = W/u, r = R/u,
@@ -35,7 +35,7 @@ END {
     print "sleeps, so 16 and 64 workers behave as if they had their own cores (`make"
     printf "bench-regimes`, bench/regimes.sh: the checksum stage plus a compute cost C, the writer\n"
     printf "sleeping W and the reader R per 8 KiB chunk, --cpu-tokens = workers, u = C / workers =\n"
-    printf "%d us, medians of %d interleaved repeats). Machine: %s; load average %s when the\n", unit, repeats, machine, load
+    printf "%d us, medians of %d interleaved repeats). Machine: %s; load average %s when the\n", unit, repeats, machine, load_avg
     print "map was written: the machine was shared, so single cells are noisy."
     print ""
     print "![regime map: bounded / mutex](regimes.png)"

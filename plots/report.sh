@@ -222,7 +222,7 @@ verdicts() {
         -f "$gp/median.awk" "$data/depths.csv" > "$tmp/depths.med"
     awk -F, -v by=backend,channel_depth_set -v cols=peak_rss_kib -v count=1 -v header=1 \
         -f "$gp/median.awk" "$data/depths.csv" > "$tmp/depth.med"
-    awk -v load="$load_before" -f "$gp/verdicts.awk" table=seed "$tmp/seed.med" \
+    awk -v load_avg="$load_before" -f "$gp/verdicts.awk" table=seed "$tmp/seed.med" \
         table=depths "$tmp/depths.med" table=depth "$tmp/depth.med"
 }
 

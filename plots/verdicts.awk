@@ -2,7 +2,7 @@
 # Results", computed from the measured medians, never written in advance.
 # plots/report.sh runs it and pastes what it prints into REPORT.md.
 #
-#   awk -v load="0.52 0.40 0.31" -f plots/verdicts.awk \
+#   awk -v load_avg="0.52 0.40 0.31" -f plots/verdicts.awk \
 #       table=seed seed.med table=depths depths.med table=depth depth.med
 #
 # Each input is a table that plots/median.awk wrote with count=1 header=1, so
@@ -13,7 +13,7 @@
 #   depth   the same experiment, by=backend,channel_depth_set
 # The settings (workers, channel depth, chunk size, cores, repeats) come from
 # the same tables: a report run with other settings says so in its verdicts.
-# load is the load average when the run started (/proc/loadavg, 3 fields).
+# load_avg is the load average when the run started (/proc/loadavg, 3 fields).
 #
 # The claims themselves are the design note's figures: they are the only
 # numbers written here.
@@ -150,7 +150,7 @@ function why(    hold_pct, busy, usable, L) {
         printf "That is a large share of the run: the shared writer is close to saturation here and its lock is a real bottleneck. "
     printf "The absolute figures (%d and %d MB/s) describe its author\047s machine, which it does not name; only the ratios compare.\n\n", \
         claim_mutex_mbs, claim_chan_mbs
-    split(load, L, " ")
+    split(load_avg, L, " ")
     if (L[1] + 0 >= 0.5 * cores)
         printf "*Caution.* When this run started the 1-minute load average was %s on %d cores: other programs were using the CPUs too, so every throughput here is lower and noisier than on an idle machine. The spread (min-max) says how much to trust a difference.\n\n", L[1], cores
 }

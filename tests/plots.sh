@@ -46,7 +46,7 @@ awk -F, -v by=backend -v cols=peak_rss_kib,bytes_in_b,workers_set,chunk_size_b -
 awk -F, -v by=backend,channel_depth_set -v cols=peak_rss_kib -v count=1 -v header=1 \
     -f "$root/plots/median.awk" depths.csv > depth.med
 verdicts() {
-    awk -v load="0.1 0.1 0.1" -f "$root/plots/verdicts.awk" table=seed seed.med \
+    awk -v load_avg="0.1 0.1 0.1" -f "$root/plots/verdicts.awk" table=seed seed.med \
         table=depths depths.med table=depth "$1" 2>&1
 }
 text=$(verdicts depth.med)
