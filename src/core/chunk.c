@@ -2,6 +2,7 @@
  * chunk.c — allocation and in-flight accounting of chunk messages.
  */
 #include "chunk.h"
+#include "chunk_spares.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -13,6 +14,7 @@ void inflight_init(struct inflight *acct)
     atomic_init(&acct->bytes, 0);
     atomic_init(&acct->peak_chunks, 0);
     atomic_init(&acct->peak_bytes, 0);
+    acct->spares = NULL;
 }
 
 /* Raise *peak to value if value is larger. A compare-and-swap loop, because
@@ -39,13 +41,19 @@ static void inflight_add(struct inflight *acct, int_fast64_t chunks, int_fast64_
 
 struct chunk *chunk_new(struct inflight *acct, uint64_t index, size_t cap)
 {
-    struct chunk *c = xcalloc(1, sizeof *c);
+    struct chunk *c = chunk_spares_take(acct != NULL ? acct->spares : NULL, cap);
+    if (c != NULL) {
+        /* A spare: keep its buffer (owned by the chunk), clear the rest. */
+        *c = (struct chunk){ .data = c->data, .cap = c->cap };
+    } else {
+        c = xcalloc(1, sizeof *c);  /* both owned by the chunk: chunk_free */
+        c->data = xmalloc(cap);
+        c->cap = cap;
+    }
     c->index = index;
-    c->data = xmalloc(cap);
-    c->cap = cap;
     c->t.worker = -1;
     c->acct = acct;
-    inflight_add(acct, 1, (int_fast64_t)cap);
+    inflight_add(acct, 1, (int_fast64_t)c->cap);
     return c;
 }
 
@@ -66,6 +74,8 @@ void chunk_free(struct chunk *c)
     if (c == NULL)
         return;
     inflight_add(c->acct, -1, -(int_fast64_t)c->cap);
+    if (c->acct != NULL && chunk_spares_give(c->acct->spares, c))
+        return; /* kept for chunk_new: no longer counted, not freed */
     free(c->data);
     free(c);
 }

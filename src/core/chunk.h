@@ -19,11 +19,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct chunk_spares;
+
 struct inflight {
     atomic_int_fast64_t chunks;
     atomic_int_fast64_t bytes;
     atomic_int_fast64_t peak_chunks;
     atomic_int_fast64_t peak_bytes;
+    /* Where chunk_free keeps freed chunks and chunk_new looks first
+     * (chunk_spares.h), or NULL: set by the run after inflight_init. */
+    struct chunk_spares *spares;
 };
 
 /* Timestamps (now_ns) of a chunk's life, for queue-wait metrics and traces. */
@@ -46,7 +51,8 @@ struct chunk {
     struct inflight *acct; /* counts this chunk while it lives; may be NULL */
 };
 
-/* A chunk with an empty buffer of cap bytes, counted in acct (may be NULL). */
+/* A chunk with an empty buffer of cap bytes, counted in acct (may be NULL):
+ * one of acct's spares if it has one, else a new allocation. */
 struct chunk *chunk_new(struct inflight *acct, uint64_t index, size_t cap);
 
 /* Give the chunk a new buffer (taking ownership of it) and free the old one. */

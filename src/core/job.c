@@ -2,6 +2,7 @@
  * job.c — setting up a run, failing it, and tearing it down. See job.h.
  */
 #include "job.h"
+#include "chunk_spares.h"
 #include "keys.h"
 #include "live_watch.h"
 #include "monitor.h"
@@ -140,6 +141,12 @@ static unsigned job_out_flags(const struct options *opt)
 /* Reports are regenerated freely; OUT is replaced only with --force. */
 #define JOB_REPORT_FLAGS (OUTPUT_DASH | OUTPUT_REPLACE)
 
+/* How many freed chunks a run keeps for the reader (chunk_spares.h): a
+ * channel's depth at 4 KiB chunks (options_depth), so that the writer can run
+ * that far ahead of the reader without a free. Spares never outnumber the
+ * chunks once in flight, so a larger number costs only the ring's slots. */
+#define JOB_SPARE_CHUNKS 64
+
 int job_check_files(const struct options *opt)
 {
     const char *reads[] = { opt->in, opt->key_file };
@@ -225,6 +232,13 @@ static int job_make_shared(struct job *job, const struct options *opt)
     return 0;
 }
 
+/* Free the spare chunks; a chunk freed after this is simply freed. */
+static void job_drop_spares(struct job *job)
+{
+    chunk_spares_destroy(job->inflight.spares);
+    job->inflight.spares = NULL;
+}
+
 int job_open(struct job *job, const struct options *opt, struct job_backend backend)
 {
     memset(job, 0, sizeof *job);
@@ -257,6 +271,9 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
     container_header_encode(&h, job->keys.key, header);
     container_header_hash(header, job->keys.header_hash);
     job->chunk_cap = stage_list_output_bound(&job->stages, (size_t)opt->chunk_size);
+    /* The reader's chunks are all of chunk_cap bytes: keep freed ones for it.
+     * Without spares (no memory for the list) every chunk is a malloc. */
+    job->inflight.spares = chunk_spares_new(JOB_SPARE_CHUNKS, job->chunk_cap);
 
     rc = job_open_files(job, opt, header);
     if (rc != 0)
@@ -269,6 +286,7 @@ int job_open(struct job *job, const struct options *opt, struct job_backend back
     }
     return 0;
 fail:
+    job_drop_spares(job);
     live_state_free(job->live);
     metrics_free(job->metrics);
     sodium_memzero(&job->keys, sizeof job->keys);
@@ -285,8 +303,9 @@ void job_close(struct job *job)
     reader_close(&job->reader);
     if (job->ordered) {
         job_forget_abort(job, &job->reorder);
-        reorder_destroy(&job->reorder);
+        reorder_destroy(&job->reorder); /* frees the chunks parked there */
     }
+    job_drop_spares(job); /* after the last chunk_free of the run */
     job_forget_abort(job, &job->cpu_tokens);
     tokens_destroy(&job->cpu_tokens);
     live_state_free(job->live);
