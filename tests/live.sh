@@ -21,7 +21,8 @@
 #   compare    --live: each backend's last frame in turn, each followed by
 #              its row of the table, in the order of --backends
 #   Ctrl-C     exit 130, the cursor back, no partial output
-#   replay     a recorded --trace plays (fast) and ends on its summary
+#   replay     a recorded --trace plays (fast) and ends on its summary, its
+#              last frame with every thread done
 #   keys       space pauses (the event shown stops), -> steps exactly one
 #              event, twice; space plays again; q quits at once
 #   small      a 60x10 pane: the short form (workers counted on one row), one
@@ -187,6 +188,8 @@ case_replay() {
     check "replay: plays in the view" wait_for 'pipelab replay: backend bounded' 20
     check "replay: ends on its summary" \
         eval 'ends && grep -q "replay of .*: backend bounded, 128 chunks" "$T/pane"'
+    check "replay: the last frame shows both workers done, as a live run ends" \
+        eval 'grep -Eq "worker 0 +done" "$T/pane" && grep -Eq "worker 1 +done" "$T/pane"'
 }
 
 # paused_at: the event the paused frame shows (empty if it is not paused).

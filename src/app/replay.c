@@ -197,7 +197,7 @@ static void replay_frame(const struct replay *r, double t, struct live_frame *f)
     for (unsigned w = 0; w < f->workers; w++)
         f->worker[w] = (struct live_thread){ LIVE_RECEIVING, 0 };
     size_t written = 0, last_read = 0;
-    bool reading = false, any_unread = false;
+    bool reading = false, any_unread = false, all_taken = true;
     for (size_t i = 0; i < r->count; i++) {
         const struct replay_span *s = &r->span[i];
         struct live_thread *w = &f->worker[s->worker];
@@ -208,6 +208,7 @@ static void replay_frame(const struct replay *r, double t, struct live_frame *f)
         if (s->read_e <= t)
             last_read = i;
         any_unread |= s->read_e > t;
+        all_taken &= s->proc_s <= t;
         if (within(t, s->read_s, s->read_e)) {
             f->reader = (struct live_thread){ LIVE_READING, i };
             reading = true;
@@ -225,6 +226,11 @@ static void replay_frame(const struct replay *r, double t, struct live_frame *f)
     if (!reading && any_unread)
         f->reader = r->span[last_read].proc_s > t ? (struct live_thread){ LIVE_SENDING, last_read }
                                                   : (struct live_thread){ LIVE_IDLE, 0 };
+    /* Once every chunk has been taken, a worker with none in hand has found
+     * the closed, empty cpu_queue and ended, as it does in a live run. */
+    for (unsigned w = 0; all_taken && w < f->workers; w++)
+        if (f->worker[w].what == LIVE_RECEIVING)
+            f->worker[w] = (struct live_thread){ LIVE_DONE, 0 };
     if (written == r->count)
         f->writer = (struct live_thread){ LIVE_DONE, 0 };
     f->done = (double)written;
