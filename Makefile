@@ -72,8 +72,9 @@ APP_OBJ  := $(APP_SRC:%.c=$(B)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 # The suites that exercise threads; they also run under ThreadSanitizer.
-TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder $(B)/tests/test_chunk_spares \
-                         $(B)/tests/test_tokens $(B)/tests/test_metrics,$(TEST_BIN))
+TSAN_TESTS := $(filter $(B)/tests/test_chan $(B)/tests/test_backends $(B)/tests/test_reorder \
+                         $(B)/tests/test_chunk_spares $(B)/tests/test_tokens \
+                         $(B)/tests/test_metrics,$(TEST_BIN))
 
 .PHONY: all test test-tsan check-unit check-tsan check-faults check-fuzz test-faults fuzz demo bench bench-serial bench-pigz bench-scale bench-regimes bench-chan bench-grain bench-live layers
 all: $(B)/pipelab ## build build/pipelab (SAN=asan or SAN=tsan: build/asan, build/tsan)

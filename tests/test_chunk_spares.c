@@ -22,14 +22,20 @@
 
 #define CAP 64
 
+/* Counters with room for count spares of CAP bytes, as a run sets them up. */
+static void acct_with_spares(struct inflight *acct, size_t count)
+{
+    inflight_init(acct);
+    acct->spares = chunk_spares_new(count, CAP);
+    assert_non_null(acct->spares);
+}
+
 static void test_a_freed_chunk_comes_back_as_new(void **state)
 {
     (void)state;
     test_watchdog(10);
     struct inflight acct;
-    inflight_init(&acct);
-    acct.spares = chunk_spares_new(4, CAP);
-    assert_non_null(acct.spares);
+    acct_with_spares(&acct, 4);
 
     struct chunk *c = chunk_new(&acct, 7, CAP);
     uint8_t *buffer = c->data;
@@ -62,9 +68,7 @@ static void test_other_sizes_and_overflow_are_freed(void **state)
     (void)state;
     test_watchdog(10);
     struct inflight acct;
-    inflight_init(&acct);
-    acct.spares = chunk_spares_new(2, CAP);
-    assert_non_null(acct.spares);
+    acct_with_spares(&acct, 2);
 
     chunk_free(chunk_new(&acct, 0, CAP / 2)); /* another size: freed */
     assert_null(chunk_spares_take(acct.spares, CAP));
@@ -92,9 +96,7 @@ static void test_a_smaller_request_may_reuse_a_spare(void **state)
     (void)state;
     test_watchdog(10);
     struct inflight acct;
-    inflight_init(&acct);
-    acct.spares = chunk_spares_new(2, CAP);
-    assert_non_null(acct.spares);
+    acct_with_spares(&acct, 2);
     chunk_free(chunk_new(&acct, 0, CAP));
     struct chunk *c = chunk_new(&acct, 1, CAP - 1);
     assert_int_equal(c->cap, CAP); /* the spare's buffer, counted at its size */
@@ -173,11 +175,9 @@ static void test_reader_and_writer_threads_share_spares(void **state)
     (void)state;
     test_watchdog(60);
     struct handover h;
-    inflight_init(&h.acct);
-    h.acct.spares = chunk_spares_new(16, CAP);
+    acct_with_spares(&h.acct, 16);
     h.ch = chan_lockfree_new(8, NULL);
     atomic_init(&h.bad, 0);
-    assert_non_null(h.acct.spares);
     assert_non_null(h.ch);
     pthread_t r = test_start_thread(reader, &h);
     pthread_t w = test_start_thread(writer, &h);
