@@ -7,9 +7,11 @@
 #include "output.h"
 #include "signals.h"
 #include "util.h"
+#include "xthread.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,17 +129,17 @@ int sweep_run_child(const struct options *o, const char *backend, const char *in
      * running unseen: hold the fatal signals until the parent knows its pid. */
     sigset_t fatal, before;
     signals_fatal_set(&fatal);
-    sigprocmask(SIG_BLOCK, &fatal, &before);
+    xthread_sigmask(SIG_BLOCK, &fatal, &before);
     pid_t pid = fork();
     if (pid == 0) {
-        sigprocmask(SIG_SETMASK, &before, NULL);
+        xthread_sigmask(SIG_SETMASK, &before, NULL);
         execv("/proc/self/exe", a->argv);
         _exit(127);
     }
     int fork_errno = errno;
     free(a);
     signals_forward_to(pid > 0 ? pid : 0);
-    sigprocmask(SIG_SETMASK, &before, NULL);
+    xthread_sigmask(SIG_SETMASK, &before, NULL);
     if (pid < 0) {
         warnx_msg("cannot run a child process: %s", strerror(fork_errno));
         return exit_code_for_errno(fork_errno, EX_OSERR);
@@ -220,12 +222,20 @@ int sweep_prepare(const struct options *o, char dir[256], char input[300], char 
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, 256, "%s/pipelab-sweep-XXXXXX", tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        int err = errno;
+    /* A signal between mkdtemp and the registration would leave the
+     * directory behind: hold the fatal signals until it is registered. */
+    sigset_t fatal, before;
+    signals_fatal_set(&fatal);
+    xthread_sigmask(SIG_BLOCK, &fatal, &before);
+    bool made = mkdtemp(dir) != NULL;
+    int err = errno;
+    if (made)
+        sweep_remove_on_signal(dir);
+    xthread_sigmask(SIG_SETMASK, &before, NULL);
+    if (!made) {
         warnx_msg("cannot create a scratch directory: %s", strerror(err));
         return exit_code_for_errno(err, EX_CANTCREAT);
     }
-    sweep_remove_on_signal(dir);
     int rc = 0;
     if (o->key_file != NULL) {
         snprintf(key, 300, "%s", o->key_file);

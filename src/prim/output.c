@@ -270,6 +270,27 @@ static void output_read_umask(void)
     umask(process_umask);
 }
 
+/* Create the temporary path (a mkstemp template) and track it for removal,
+ * with every signal held in between: a fatal signal after mkstemp but before
+ * output_track would leave the file behind. Returns the descriptor, or -1
+ * with *err set to mkstemp's errno (0 when only the tracking failed; the file
+ * is then removed again). */
+static int output_make_temp(char *path, int *err)
+{
+    sigset_t all, before;
+    sigfillset(&all);
+    xthread_sigmask(SIG_BLOCK, &all, &before);
+    int fd = mkstemp(path);
+    *err = fd < 0 ? errno : 0;
+    if (fd >= 0 && output_track(path) != 0) {
+        close(fd);
+        unlink(path);
+        fd = -1;
+    }
+    xthread_sigmask(SIG_SETMASK, &before, NULL);
+    return fd;
+}
+
 int output_open(struct output *out, const char *final_path, unsigned mode, unsigned flags)
 {
     memset(out, 0, sizeof *out);
@@ -289,19 +310,15 @@ int output_open(struct output *out, const char *final_path, unsigned mode, unsig
         return 0;
     }
     out->temp_path = out->to_stdout ? output_private_name("stdout") : output_temp_name(final_path);
-    int fd = mkstemp(out->temp_path);
-    int err = errno;
-    if (fd < 0 || output_track(out->temp_path) != 0) {
+    int err = 0;
+    int fd = output_make_temp(out->temp_path, &err);
+    if (fd < 0) {
         warnx_msg("cannot create %s: %s", output_shown(final_path, out->to_stdout),
-                  fd < 0 ? strerror(err) : "too many outputs, or too long a name");
-        if (fd >= 0) {
-            close(fd);
-            unlink(out->temp_path);
-        }
+                  err != 0 ? strerror(err) : "too many outputs, or too long a name");
         free(out->final_path);
         free(out->temp_path);
         memset(out, 0, sizeof *out);
-        return fd < 0 ? exit_code_for_errno(err, EX_CANTCREAT) : EX_CANTCREAT;
+        return err != 0 ? exit_code_for_errno(err, EX_CANTCREAT) : EX_CANTCREAT;
     }
     xthread_once(&umask_once, output_read_umask);
     if (fchmod(fd, mode & ~process_umask) != 0 || (out->file = fdopen(fd, "wb")) == NULL) {

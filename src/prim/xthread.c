@@ -122,6 +122,13 @@ void xthread_once(pthread_once_t *once, void (*fn)(void))
         xthread_fail("pthread_once", err);
 }
 
+void xthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    int err = pthread_sigmask(how, set, old);
+    if (err != 0)
+        xthread_fail("pthread_sigmask", err);
+}
+
 void xthread_join(pthread_t thread)
 {
     int err = pthread_join(thread, NULL);

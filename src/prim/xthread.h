@@ -30,6 +30,7 @@
 #define PIPELAB_XTHREAD_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -52,6 +53,9 @@ void xcond_broadcast(pthread_cond_t *cond);
 bool xcond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mu, const struct timespec *deadline);
 
 void xthread_once(pthread_once_t *once, void (*fn)(void));
+
+/* pthread_sigmask: fails only for a bad `how`. old may be NULL. */
+void xthread_sigmask(int how, const sigset_t *set, sigset_t *old);
 
 /* Join a thread this program created and has not joined yet. */
 void xthread_join(pthread_t thread);
